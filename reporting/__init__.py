@@ -1,0 +1,1 @@
+"""SKP-indberetning: the Flask web service (app factory in :mod:`reporting.app`)."""

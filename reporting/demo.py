@@ -1,0 +1,58 @@
+"""Demo data for ``make run``: three municipalities, their units and one user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reporting.extensions import db
+from reporting.models import User
+from reporting.users import create_user, get_or_create_municipality, get_or_create_unit
+
+DEMO_PASSWORD = "demo-adgangskode"  # noqa: S105 - printed demo login, never used in production
+
+DEMO_UNITS = {
+    "Esbjerg": ["Socialpsykiatrien Esbjerg", "SKP-teamet Esbjerg"],
+    "København": ["Voksenteam Nørrebro", "SKP-teamet København"],
+    "Odense": ["SKP-teamet Odense"],
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: str
+    municipality: str | None
+    unit: str | None
+
+
+DEMO_USERS = [
+    DemoUser("skp@example.com", "Sara Kristensen", "skp", "Esbjerg", "SKP-teamet Esbjerg"),
+    DemoUser("skp2@example.com", "Peter Holm", "skp", "København", "SKP-teamet København"),
+    DemoUser("sagsbehandler@example.com", "Mette Jensen", "caseworker", "København", "Voksenteam Nørrebro"),
+    DemoUser("koordinator@example.com", "Lars Nielsen", "coordinator", "Esbjerg", None),
+    DemoUser("evaluator@example.com", "Anne Møller", "coordinator", None, None),
+    DemoUser("admin@example.com", "Admin Andersen", "admin", None, None),
+]
+
+
+def seed_demo() -> list[DemoUser]:
+    """Create what is missing (idempotent) and return the demo logins."""
+    units = {}
+    for municipality_name, unit_names in DEMO_UNITS.items():
+        municipality = get_or_create_municipality(municipality_name)
+        for unit_name in unit_names:
+            units[unit_name] = get_or_create_unit(municipality, unit_name)
+    for demo in DEMO_USERS:
+        if User.by_email(demo.email) is not None:
+            continue
+        create_user(
+            demo.email,
+            demo.name,
+            {demo.role},
+            DEMO_PASSWORD,
+            municipality=get_or_create_municipality(demo.municipality) if demo.municipality else None,
+            unit=units[demo.unit] if demo.unit else None,
+        )
+    db.session.commit()
+    return DEMO_USERS

@@ -1,0 +1,41 @@
+"""Factories for test data; each returns committed rows."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from reporting.extensions import db
+from reporting.models import Municipality, Unit, User
+from reporting.users import create_user, get_or_create_municipality, get_or_create_unit
+
+PASSWORD = "korrekt-hest-batteri"
+_serial = count(1)
+
+
+def municipality(name: str = "Esbjerg") -> Municipality:
+    row = get_or_create_municipality(name)
+    db.session.commit()
+    return row
+
+
+def unit(municipality_name: str = "Esbjerg", name: str = "SKP-teamet") -> Unit:
+    row = get_or_create_unit(get_or_create_municipality(municipality_name), name)
+    db.session.commit()
+    return row
+
+
+def user(role: str = "skp", *, email: str | None = None, municipality_name: str | None = "Esbjerg",
+         unit_name: str | None = None, roles: set[str] | None = None, password: str = PASSWORD) -> User:
+    """A user with ``role`` (or ``roles``) scoped to a municipality (None = national)."""
+    muni = get_or_create_municipality(municipality_name) if municipality_name else None
+    unit_row = get_or_create_unit(muni, unit_name) if (muni and unit_name) else None
+    row = create_user(
+        email or f"{role}{next(_serial)}@example.com",
+        f"Test {role.capitalize()}",
+        roles or {role},
+        password,
+        municipality=muni,
+        unit=unit_row,
+    )
+    db.session.commit()
+    return row

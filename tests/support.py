@@ -1,0 +1,47 @@
+"""Helpers shared by the tests: configuration, CSRF-aware posting and logging in."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from flask.testing import FlaskClient
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+def base_config(database_url: str) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_BACKEND": "locmem",
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_PROFILE": "fast",
+    }
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The session's CSRF token, read from a rendered form like a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = "korrekt-hest-batteri") -> object:  # noqa: S107
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, object] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+    """POST like a browser: with the session's CSRF token."""
+    payload = {"csrf_token": csrf_token(client, "/"), **(data or {})}
+    return client.post(path, data=payload, **kwargs)
+
+

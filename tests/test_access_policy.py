@@ -1,0 +1,98 @@
+"""Every route has an access policy, the policy is the one this table expects, and it holds.
+
+Add a row here for every new endpoint: a route missing from the table fails the suite.
+The table gives each endpoint's policy and, for routes with parameters, sample values.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from reporting.access import Policy, policy_for
+from reporting.models import User
+
+import factories
+from support import login
+
+ROLES = ["skp", "caseworker", "coordinator", "admin"]
+PUBLIC = Policy("public")
+AUTHENTICATED = Policy("authenticated")
+
+
+def only(*roles: str) -> Policy:
+    return Policy("roles", frozenset(roles))
+
+
+# endpoint -> (policy, sample URL values for GET checks, or None when GET is not allowed)
+TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
+    "static": (PUBLIC, {"filename": "app.css"}),
+    "assets.dkfds": (PUBLIC, {"filename": "css/dkfds.min.css"}),
+    "main.index": (PUBLIC, {}),
+    "main.healthz": (PUBLIC, {}),
+    "auth.login": (PUBLIC, {}),
+    "auth.logout": (AUTHENTICATED, None),
+    "auth.change_password": (AUTHENTICATED, {}),
+}
+
+
+def test_every_route_is_in_the_policy_table(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - TABLE.keys() == set(), "routes without a row in the access table"
+    assert TABLE.keys() - endpoints == set(), "rows for routes that no longer exist"
+
+
+def test_declared_policies_match_the_table(app: Flask) -> None:
+    for endpoint, (expected, _) in TABLE.items():
+        assert policy_for(app, endpoint) == expected, endpoint
+
+
+def _get_urls(app: Flask) -> list[tuple[str, str, Policy]]:
+    urls = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for endpoint, (policy, values) in TABLE.items():
+            if values is not None:
+                urls.append((endpoint, url_for(endpoint, **values), policy))
+    return urls
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_each_role_gets_what_the_policy_allows(app: Flask, role: str | None) -> None:
+    client = app.test_client()
+    if role:
+        with app.app_context():
+            factories.user(role, email=f"{role}@example.com")
+            user = User.by_email(f"{role}@example.com")
+        assert login(client, f"{role}@example.com").status_code == 302
+    for endpoint, url, policy in _get_urls(app):
+        response = client.get(url)
+        allowed = policy.allows(user) if role else policy.kind == "public"
+        if allowed:
+            assert response.status_code in (200, 302), (role, endpoint, response.status_code)
+            if endpoint == "main.index" and not role:
+                assert "/login" in response.headers["Location"]
+        elif role:
+            assert response.status_code == 403, (role, endpoint, response.status_code)
+        else:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], endpoint
+
+
+def test_a_route_without_policy_is_refused(app: Flask) -> None:
+    @app.route("/no-policy")
+    def no_policy():  # type: ignore[no-untyped-def]
+        return "should never be served"
+
+    assert app.test_client().get("/no-policy").status_code == 403
+
+
+def test_state_changing_routes_refuse_get(app: Flask) -> None:
+    client = app.test_client()
+    for endpoint, (_, values) in TABLE.items():
+        if values is None:
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(endpoint)
+            assert client.get(url).status_code == 405, endpoint
