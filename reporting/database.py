@@ -23,7 +23,8 @@ def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: an acknowledged report survives power loss; at this load it costs little.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
