@@ -150,3 +150,18 @@ def test_login_throttling_answers_429_before_checking_the_password(make_app) -> 
     with app.app_context():
         factories.user("skp", email="peter@example.com")
     assert login(client, "peter@example.com").status_code == 302
+
+
+def test_a_form_left_open_for_nine_hours_can_still_be_posted(app, client: FlaskClient, monkeypatch) -> None:
+    """The CSRF token lives as long as the session: a long report form is never refused for age."""
+    import time
+
+    with app.app_context():
+        factories.user("skp", email="sara@example.com")
+    login(client, "sara@example.com")
+    token = csrf_token(client, "/account/password")
+    later = time.time() + 9 * 3600
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    response = client.post("/account/password", data={
+        "csrf_token": token, "current": factories.PASSWORD, "new": "en-helt-ny-kode-99", "repeat": "en-helt-ny-kode-99"})
+    assert response.status_code == 302
