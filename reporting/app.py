@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from reporting import access, cli, errors, headers
+from reporting import clients_models as _clients_models  # noqa: F401 - registers the client tables (Alembic)
 from reporting import database as _database  # noqa: F401 - registers the SQLite engine events
 from reporting.config import Settings
 from reporting.extensions import csrf, db, limiter, login_manager, mail, migrate
@@ -51,9 +52,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from reporting import assets, auth, main
+    from reporting import assets, auth, clients, main
 
-    for module in (main, auth, assets):
+    for module in (main, auth, assets, clients):
         app.register_blueprint(module.bp)
 
 

@@ -20,7 +20,10 @@ class NavItem:
 
 
 # Feature blueprints add their entries here; an item shows only to users its policy allows.
-NAV_ITEMS: list[NavItem] = [NavItem("main.index", "Forside")]
+NAV_ITEMS: list[NavItem] = [
+    NavItem("main.index", "Forside"),
+    NavItem("clients.index", "Mine klienter"),
+]
 
 
 def navigation() -> list[NavItem]:

@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 
 from reporting.access import Policy, policy_for
+from reporting.clients import create_client
+from reporting.extensions import db
 from reporting.models import User
 
 import factories
@@ -33,7 +35,17 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "auth.login": (PUBLIC, {}),
     "auth.logout": (AUTHENTICATED, None),
     "auth.change_password": (AUTHENTICATED, {}),
+    "clients.index": (only("skp"), {}),
+    "clients.new": (only("skp"), {}),
+    "clients.detail": (only("skp"), {"system_number": "K-00001"}),
 }
+
+
+def _create_sample_objects(user: User) -> None:
+    """The rows the sample URL values name, owned by ``user`` where the view checks ownership."""
+    if user.has_role("skp"):
+        assert create_client(user.id, "Hund 7").system_number == "K-00001"
+        db.session.commit()
 
 
 def test_every_route_is_in_the_policy_table(app: Flask) -> None:
@@ -63,7 +75,7 @@ def test_each_role_gets_what_the_policy_allows(app: Flask, role: str | None) -> 
     client = app.test_client()
     if role:
         with app.app_context():
-            factories.user(role, email=f"{role}@example.com")
+            _create_sample_objects(factories.user(role, email=f"{role}@example.com"))
             user = User.by_email(f"{role}@example.com")
         assert login(client, f"{role}@example.com").status_code == 302
     for endpoint, url, policy in _get_urls(app):
