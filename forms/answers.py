@@ -1,0 +1,152 @@
+"""Normalising submitted form data into stored answers: the server's validation authority.
+
+Stored value types follow docs/questionnaire-format.md ("Types and stored values"); only the
+answers of applicable questions are kept (decisions.md §2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from forms.model import AnswerSlot, Questionnaire
+from forms.rules import applicable_keys, asked_slots
+from forms.values import (
+    BLANK,
+    REQUIRED_MESSAGES,
+    Parsed,
+    format_date_input,
+    parse_code,
+    parse_codes,
+    parse_date,
+    parse_duration,
+    parse_integer,
+    parse_text,
+)
+
+Mode = Literal["submit", "draft"]
+
+
+class FormData(dict[str, list[str]]):
+    """Field name -> submitted strings, readable like a werkzeug MultiDict (``getlist``)."""
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self.get(name, []))
+
+
+@dataclass(frozen=True)
+class Result:
+    """``answers``: what to store (applicable keys only, document order). ``errors``: answer key
+    -> Danish messages, in document order; empty when the data may be stored as it is."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _getlist(formdata: Any, name: str) -> list[Any]:
+    if hasattr(formdata, "getlist"):
+        return list(formdata.getlist(name))
+    value = formdata.get(name) if isinstance(formdata, Mapping) else None
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def hours_field(key: str) -> str:
+    return f"{key}_timer"
+
+
+def minutes_field(key: str) -> str:
+    return f"{key}_minutter"
+
+
+def parse_slot(slot: AnswerSlot, formdata: Any, today: date) -> Parsed:
+    """The submitted value of one answer key (not yet checked for applicability or required)."""
+    values = _getlist(formdata, slot.key)
+    question = slot.question
+    if slot.kind == "single":
+        return parse_code(question, values)
+    if slot.kind == "multi":
+        return parse_codes(question, values)
+    if slot.kind == "integer":
+        return parse_integer(question, values)
+    if slot.kind == "duration_hm":
+        return parse_duration(
+            question, _getlist(formdata, hours_field(slot.key)), _getlist(formdata, minutes_field(slot.key))
+        )
+    if slot.kind == "date":
+        return parse_date(values, today)
+    if slot.kind in ("text", "short_text"):
+        return parse_text(values, slot.kind)
+    return BLANK
+
+
+def normalise(
+    q: Questionnaire,
+    formdata: Any,
+    sections: Iterable[str] | None = None,
+    extra: Iterable[str] = (),
+    mode: Mode = "submit",
+    today: date | None = None,
+) -> Result:
+    """Parse and check submitted form data (field name -> list of strings, or a MultiDict).
+
+    ``sections``/``extra`` as in :func:`forms.rules.applicable_keys`. Answers to questions that
+    do not apply are dropped, whatever was sent; an invalid answer counts as unanswered for the
+    rules. ``mode="submit"`` also requires an answer to every applicable required key;
+    ``"draft"`` keeps whatever is valid and still reports invalid input. ``today`` anchors the
+    date range check (default: the server's date). Unknown field names are ignored.
+    """
+    if mode not in ("submit", "draft"):
+        raise ValueError(f"mode must be 'submit' or 'draft', not {mode!r}")
+    sections = None if sections is None else list(sections)
+    extra = list(extra)
+    today = today or date.today()
+    parsed: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    for slot in asked_slots(q, sections, extra):
+        result = parse_slot(slot, formdata, today)
+        if result.errors:
+            problems[slot.key] = list(result.errors)
+        elif result.value is not None:
+            parsed[slot.key] = result.value
+    answers: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key in applicable_keys(q, parsed, sections, extra):
+        if key in parsed:
+            answers[key] = parsed[key]
+        elif key in problems:
+            errors[key] = problems[key]
+        elif mode == "submit" and q.slot(key).required:
+            errors[key] = [REQUIRED_MESSAGES[q.slot(key).kind]]
+    return Result(answers, errors)
+
+
+def to_formdata(q: Questionnaire, answers: Mapping[str, Any]) -> FormData:
+    """Stored answers as form data (field name -> strings) to fill the form again.
+
+    The result has ``getlist``, so it can be passed as ``formdata`` to a generated form.
+    Keys the questionnaire does not know are left out.
+    """
+    data = FormData()
+    for key, value in answers.items():
+        if not q.has_slot(key) or value is None:
+            continue
+        kind = q.slot(key).kind
+        if kind == "multi" and isinstance(value, list | tuple):
+            data[key] = [str(code) for code in value]
+        elif kind == "duration_hm" and type(value) is int:
+            hours, minutes = divmod(value, 60)
+            data[hours_field(key)] = [str(hours)]
+            data[minutes_field(key)] = [str(minutes)]
+        elif kind == "date":
+            data[key] = [format_date_input(value)]
+        else:
+            data[key] = [str(value)]
+    return data
