@@ -14,6 +14,8 @@ from typing import TypeVar
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from reporting.sessions import park_or_none
+
 F = TypeVar("F", bound=Callable[..., object])
 POLICY_ATTR = "access_policy"
 
@@ -73,6 +75,9 @@ def enforce_policy():  # type: ignore[no-untyped-def]
         abort(403)
     if policy.allows(current_user):
         return None
+    parked = park_or_none()
+    if parked is not None:
+        return parked
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
     abort(403)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from reporting import access, cli, errors, headers
+from reporting import access, cli, errors, headers, sessions
 from reporting import clients_models as _clients_models  # noqa: F401 - registers the client tables (Alembic)
 from reporting import database as _database  # noqa: F401 - registers the SQLite engine events
 from reporting.config import Settings
@@ -33,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _init_extensions(app)
     _register_blueprints(app)
+    sessions.init_app(app)  # the idle timeout runs before the access policy
     app.before_request(access.enforce_policy)
     headers.init_app(app)
     errors.init_app(app)
@@ -52,9 +53,24 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from reporting import assets, auth, clients, main
+    from reporting import (
+        assets,
+        auditlog,
+        auth,
+        clients,
+        coordinator,
+        invitations,
+        main,
+        organisation,
+        people,
+        quality,
+        questionnaires,
+        reopen,
+        reports,
+    )
 
-    for module in (main, auth, assets, clients):
+    for module in (main, auth, assets, clients, reports, coordinator, quality, people, invitations, organisation,
+                   auditlog, reopen, questionnaires):
         app.register_blueprint(module.bp)
 
 

@@ -7,10 +7,12 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from reporting.audit_retention import purge_audit_command
 from reporting.demo import DEMO_PASSWORD, seed_demo
 from reporting.extensions import db
 from reporting.models import ROLES, Municipality, Unit
 from reporting.passwords import password_problem
+from reporting.reminders import send_reminders_command
 from reporting.users import UserError, create_user
 
 
@@ -75,3 +77,5 @@ def seed_demo_command() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(send_reminders_command)
+    app.cli.add_command(purge_audit_command)

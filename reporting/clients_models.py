@@ -139,6 +139,7 @@ class Report(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer)
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    closes_course: Mapped[bool] = mapped_column(default=False)  # the worker closes the course (Del 7) here
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -108,6 +108,7 @@ class Settings:
             "RATELIMIT_STORAGE_URI": "memory://",
             "RATELIMIT_HEADERS_ENABLED": False,
             "PASSWORD_HASH_PROFILE": "standard",
+            "IDLE_TIMEOUT_MINUTES": _int("IDLE_TIMEOUT_MINUTES", 120),
         }
 
 

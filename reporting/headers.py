@@ -29,7 +29,7 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint not in {"static", "assets.dkfds"}:
+    if request.endpoint not in {"static", "assets.dkfds", "assets.skiplogic", "assets.chartjs"}:
         response.headers["Cache-Control"] = "no-store"
     return response
 

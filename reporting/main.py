@@ -22,7 +22,16 @@ class NavItem:
 # Feature blueprints add their entries here; an item shows only to users its policy allows.
 NAV_ITEMS: list[NavItem] = [
     NavItem("main.index", "Forside"),
+    NavItem("reports.overview", "Mine indberetninger"),
     NavItem("clients.index", "Mine klienter"),
+    NavItem("coordinator.dashboard", "Overblik"),
+    NavItem("quality.index", "Datakvalitet"),
+    NavItem("questionnaires.index", "Spørgeskemaer"),
+    NavItem("people.index", "Brugere"),
+    NavItem("auditlog.index", "Log"),
+    NavItem("coordinator.outbox", "Udbakke"),
+    NavItem("organisation.index", "Organisation"),
+    NavItem("organisation.settings", "Indstillinger"),
 ]
 
 

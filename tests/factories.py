@@ -39,3 +39,27 @@ def user(role: str = "skp", *, email: str | None = None, municipality_name: str 
     )
     db.session.commit()
     return row
+
+
+def client(worker: User, nickname: str = "Hund 7") -> str:
+    """A client of ``worker``; returns its system number."""
+    from reporting.clients import create_client
+
+    row = create_client(worker.id, nickname)
+    db.session.commit()
+    return row.system_number
+
+
+def submitted_report(worker: User, system_number: str, period: object, answers: dict | None = None) -> None:
+    """A client of ``worker`` with a course whose intake report for ``period`` is submitted."""
+    from reporting.clients import create_client, start_course
+    from reporting.clients_models import Report
+    from reporting.models import utcnow
+
+    client_row = create_client(worker.id, f"Prøve {system_number}")
+    assert client_row.system_number == system_number
+    course = start_course(client_row, period)  # type: ignore[arg-type]
+    db.session.add(Report(course=course, period=period.first_day, status="submitted",  # type: ignore[attr-defined]
+                          answers=answers or {}, definition_key="skp_monthly", definition_version=1,
+                          submitted_at=utcnow()))
+    db.session.commit()

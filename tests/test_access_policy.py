@@ -13,6 +13,7 @@ from reporting.access import Policy, policy_for
 from reporting.clients import create_client
 from reporting.extensions import db
 from reporting.models import User
+from reporting.schedule import Period
 
 import factories
 from support import login
@@ -38,6 +39,37 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "clients.index": (only("skp"), {}),
     "clients.new": (only("skp"), {}),
     "clients.detail": (only("skp"), {"system_number": "K-00001"}),
+    "assets.chartjs": (PUBLIC, {"filename": "chart.umd.min.js"}),
+    "coordinator.dashboard": (only("coordinator"), {}),
+    "coordinator.worker": (only("coordinator"), {"user_id": "2"}),
+    "coordinator.outbox": (only("coordinator"), {}),
+    "quality.index": (only("coordinator"), {}),
+    "quality.cases": (only("coordinator"), {"check_key": "late-drafts"}),
+    "people.index": (only("coordinator"), {}),
+    "people.invite": (only("coordinator"), {}),
+    "people.edit": (only("coordinator"), {"user_id": "2"}),
+    "people.status": (only("coordinator"), {"user_id": "2"}),
+    "people.reinvite": (only("coordinator"), {"user_id": "2"}),
+    "invitation.accept": (PUBLIC, {"token": "no-such-token"}),
+    "auditlog.index": (only("coordinator"), {}),
+    "auditlog.export": (only("coordinator"), None),
+    "organisation.index": (only("admin"), {}),
+    "organisation.municipality": (only("admin"), {"municipality_id": "1"}),
+    "organisation.unit": (only("admin"), {"unit_id": "1"}),
+    "organisation.settings": (only("admin"), {}),
+    "reports.overview": (only("skp"), {}),
+    "reports.report_form": (only("skp"), {"system_number": "K-00001", "month": "2020-01"}),
+    "assets.skiplogic": (PUBLIC, {}),
+    "reopen.show": (only("coordinator"), {"system_number": "K-00001", "month": "2020-01"}),
+    "reopen.reopen": (only("coordinator"), None),
+    "questionnaires.index": (only("coordinator"), {}),
+    "questionnaires.show": (only("coordinator"), {"key": "skp_monthly"}),
+    "questionnaires.codebook_view": (only("coordinator"), {"key": "caseworker"}),
+}
+
+# URL values for the POST-only routes (None above), used to check that GET is refused.
+POST_ONLY_SAMPLES: dict[str, dict[str, str]] = {
+    "reopen.reopen": {"system_number": "K-00001", "month": "2020-01"},
 }
 
 
@@ -46,6 +78,10 @@ def _create_sample_objects(user: User) -> None:
     if user.has_role("skp"):
         assert create_client(user.id, "Hund 7").system_number == "K-00001"
         db.session.commit()
+    if user.has_role("coordinator"):  # user 2, a worker in the coordinator's municipality, in unit 1
+        worker = factories.user("skp", email="sample-worker@example.com", unit_name="SKP-teamet")
+        assert worker.id == 2
+        factories.submitted_report(worker, "K-00001", Period(2020, 1))
 
 
 def test_every_route_is_in_the_policy_table(app: Flask) -> None:
@@ -106,5 +142,5 @@ def test_state_changing_routes_refuse_get(app: Flask) -> None:
             with app.test_request_context():
                 from flask import url_for
 
-                url = url_for(endpoint)
+                url = url_for(endpoint, **POST_ONLY_SAMPLES.get(endpoint, {}))
             assert client.get(url).status_code == 405, endpoint

@@ -166,3 +166,20 @@ def test_a_form_left_open_for_nine_hours_can_still_be_posted(app, client: FlaskC
     response = client.post("/account/password", data={
         "csrf_token": token, "current": factories.PASSWORD, "new": new, "repeat": new})
     assert response.status_code == 302
+
+
+def test_an_idle_login_times_out_with_a_danish_message(make_app) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    app = make_app(FIXED_NOW=start, IDLE_TIMEOUT_MINUTES=30)
+    with app.app_context():
+        factories.user("skp", email="sara@example.com")
+    client = app.test_client()
+    login(client, "sara@example.com")
+    app.config["FIXED_NOW"] = start + timedelta(minutes=29)
+    assert client.get("/").status_code == 200
+    app.config["FIXED_NOW"] = start + timedelta(minutes=29 + 31)
+    response = client.get("/", follow_redirects=True)
+    assert "Log ind" in response.get_data(as_text=True)
+    assert "ikke havde været aktiv" in response.get_data(as_text=True)
