@@ -83,7 +83,8 @@ class Settings:
             "APP_ENV": self.env,
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            # hide_parameters: SQL errors and logs never carry nicknames or answers.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
             "MAIL_BACKEND": "smtp" if self.mail_server else "console",
             "MAIL_SERVER": self.mail_server or "localhost",
             "MAIL_PORT": self.mail_port,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import traceback
+
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -33,5 +35,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):  # type: ignore[no-untyped-def]
-        app.logger.exception("unhandled error")
+        # The type and the stack only: an exception's message may quote what a user typed.
+        stack = "".join(traceback.format_tb(error.__traceback__))
+        app.logger.error("unhandled %s at %s\n%s", type(error).__name__, request.path, stack)
         return _page(500)

@@ -69,3 +69,35 @@ def test_start_page_names_the_role(app, client: FlaskClient, role: str, label: s
     html = client.get("/").get_data(as_text=True)
     assert label in html
     assert 'aria-label="Hovedmenu"' in html and "Log af" in html
+
+
+def test_server_errors_are_logged_without_the_message(app, client: FlaskClient, caplog) -> None:
+    @app.route("/boom-nickname")
+    @public
+    def boom():  # type: ignore[no-untyped-def]
+        typed = {"nickname": "Hund 7", "note": "CPR 010203-1234"}
+        raise ValueError(f"kaldenavn {typed['nickname']} og {typed['note']}")
+
+    client.get("/boom-nickname")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "ValueError" in logged and "/boom-nickname" in logged
+    assert "Hund 7" not in logged and "010203" not in logged
+
+
+def test_database_errors_do_not_quote_parameters(app) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from reporting.extensions import db
+
+    with app.app_context():
+        try:
+            db.session.execute(text("INSERT INTO municipality (id, name) VALUES (:id, :name)"), {"id": 1, "name": "A"})
+            db.session.execute(text("INSERT INTO municipality (id, name) VALUES (:id, :name)"),
+                               {"id": 1, "name": "Hemmeligt kaldenavn"})
+        except DBAPIError as error:
+            assert "Hemmeligt kaldenavn" not in str(error)
+        else:
+            raise AssertionError("the duplicate id was accepted")
+        finally:
+            db.session.rollback()
