@@ -23,7 +23,7 @@ install: $(BIN)/.installed node_modules/.installed
 
 run: install
 	APP_ENV=development $(BIN)/flask --app wsgi db upgrade
-	APP_ENV=development $(BIN)/flask --app wsgi seed-demo
+	APP_ENV=development $(BIN)/flask --app wsgi seed-demo --clients 8 --months 12
 	@echo "SKP-indberetning kører på http://$(HOST):$(PORT)  (stop med Ctrl-C)"
 	APP_ENV=development $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 

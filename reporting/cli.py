@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from reporting.audit_retention import purge_audit_command
-from reporting.demo import DEMO_PASSWORD, seed_demo
+from reporting.demo import DEMO_PASSWORD, seed_demo, seed_demo_reports
 from reporting.extensions import db
 from reporting.models import ROLES, Municipality, Unit
 from reporting.passwords import password_problem
@@ -64,10 +64,16 @@ def _find_unit(municipality: Municipality | None, name: str | None) -> Unit | No
 
 
 @click.command("seed-demo")
+@click.option("--clients", default=0, show_default=True, help="Demo clients per demo SKP worker, with reports.")
+@click.option("--months", default=12, show_default=True, help="Months of reports per client (at most).")
 @with_appcontext
-def seed_demo_command() -> None:
-    """Create demo municipalities, units and one user per role (safe to run again)."""
+def seed_demo_command(clients: int, months: int) -> None:
+    """Create demo municipalities, units and one user per role (safe to run again); with
+    ``--clients``, also clients with submitted monthly reports for SKP workers who have none."""
     users = seed_demo()
+    if clients > 0:
+        inserted = seed_demo_reports(clients, months)
+        click.echo(f"Demo-indberetninger oprettet: {inserted}")
     click.echo(f"Demo-logins (adgangskode for alle: {DEMO_PASSWORD}):")
     for demo in users:
         scope = demo.unit or demo.municipality or "hele landet"

@@ -56,3 +56,18 @@ def seed_demo() -> list[DemoUser]:
         )
     db.session.commit()
     return DEMO_USERS
+
+
+def seed_demo_reports(clients_per_worker: int, months: int) -> int:
+    """Clients with reports for the demo SKP workers that have no clients yet (idempotent)."""
+    from sqlalchemy import exists, select
+
+    from reporting.clients_models import Client
+    from reporting.clock import now
+    from reporting.demo_reports import seed_reports
+
+    workers = [
+        user for user in (User.by_email(d.email) for d in DEMO_USERS if d.role == "skp")
+        if user is not None and not db.session.scalar(select(exists().where(Client.worker_id == user.id)))
+    ]
+    return seed_reports(workers, clients_per_worker, months, now()) if workers else 0

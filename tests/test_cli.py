@@ -54,3 +54,29 @@ def test_create_user_refuses_duplicate_email(app) -> None:
     assert runner.invoke(args=args).exit_code == 0
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "findes allerede" in result.output
+
+
+def test_seed_demo_with_reports_gives_valid_reports_once(make_app) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from forms import get_definition, normalise, to_formdata
+    from reporting.clients_models import Course, Report
+    from reporting.schedule import Period, due_parts
+
+    app = make_app(FIXED_NOW=datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--clients", "3", "--months", "9"])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=["seed-demo", "--clients", "3", "--months", "9"])
+    assert "Demo-indberetninger oprettet: 0" in again.output
+    definition = get_definition("skp_monthly")
+    with app.app_context():
+        reports = db.session.scalars(select(Report)).all()
+        assert len(reports) >= 2 * 3 * 4  # two demo workers, three clients, at least half of nine months
+        assert max(r.period for r in reports) == Period(2026, 10).first_day
+        for report in reports:
+            course = db.session.get(Course, report.course_id)
+            due = due_parts(course.facts(q17_pending=False), report.month, report.closes_course)
+            result = normalise(definition, to_formdata(definition, report.answers), due.sections,
+                               set(report.answers) & {"q17", "q18"}, mode="submit")
+            assert result.errors == {} and result.answers == report.answers, (report.month, result.errors)
