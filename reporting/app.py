@@ -67,10 +67,12 @@ def _register_blueprints(app: Flask) -> None:
         questionnaires,
         reopen,
         reports,
+        survey_admin,
+        surveys,
     )
 
     for module in (main, auth, assets, clients, reports, coordinator, quality, people, invitations, organisation,
-                   auditlog, reopen, questionnaires):
+                   auditlog, reopen, questionnaires, surveys, survey_admin):
         app.register_blueprint(module.bp)
 
 

@@ -65,11 +65,23 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "questionnaires.index": (only("coordinator"), {}),
     "questionnaires.show": (only("coordinator"), {"key": "skp_monthly"}),
     "questionnaires.codebook_view": (only("coordinator"), {"key": "caseworker"}),
+    "surveys.index": (only("caseworker"), {}),
+    "surveys.answer": (only("caseworker"), {"wave_id": "1"}),
+    "survey_admin.index": (only("coordinator"), {}),
+    "survey_admin.new": (only("coordinator"), {}),
+    "survey_admin.wave": (only("coordinator"), {"wave_id": "1"}),
+    "survey_admin.results": (only("coordinator"), {"wave_id": "1"}),
+    "survey_admin.close": (only("coordinator"), None),
+    "survey_admin.end_date": (only("coordinator"), None),
+    "survey_admin.remind": (only("coordinator"), None),
 }
 
 # URL values for the POST-only routes (None above), used to check that GET is refused.
 POST_ONLY_SAMPLES: dict[str, dict[str, str]] = {
     "reopen.reopen": {"system_number": "K-00001", "month": "2020-01"},
+    "survey_admin.close": {"wave_id": "1"},
+    "survey_admin.end_date": {"wave_id": "1"},
+    "survey_admin.remind": {"wave_id": "1"},
 }
 
 
@@ -82,6 +94,10 @@ def _create_sample_objects(user: User) -> None:
         worker = factories.user("skp", email="sample-worker@example.com", unit_name="SKP-teamet")
         assert worker.id == 2
         factories.submitted_report(worker, "K-00001", Period(2020, 1))
+    if user.has_role("caseworker", "coordinator"):  # survey wave 1, open, asking the user's (or worker 2's) unit
+        import survey_seed
+
+        survey_seed.sample_wave(user)
 
 
 def test_every_route_is_in_the_policy_table(app: Flask) -> None:
