@@ -1,0 +1,96 @@
+"""exports.identifiers: CPR numbers, e-mails, Danish phone numbers and known nicknames in free text."""
+
+from __future__ import annotations
+
+import pytest
+
+from exports.identifiers import Finding, contains_identifier, describe_da, scan
+
+
+def kinds(text: str, known: tuple[str, ...] = ()) -> list[str]:
+    return [f.kind for f in scan(text, known)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["CPR 010180-1234", "cpr:0101801234", "født 311299-0001", "290204-1234", "010180 1234",
+     "nummeret er 150390-4321.", "(070707-7077)"],
+)
+def test_cpr_numbers_with_and_without_dash_are_found(text):
+    assert kinds(text) == ["cpr"]
+
+
+def test_cpr_without_modulus_11_is_still_found():
+    # 010180-1235 fails the old modulus-11 check; such numbers have been issued since 2007.
+    digits = [int(c) for c in "0101801235"]
+    assert sum(w * d for w, d in zip((4, 3, 2, 7, 6, 5, 4, 3, 2, 1), digits, strict=True)) % 11 != 0
+    assert kinds("0101801235") == ["cpr"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["320180-1234", "011380-1234", "300280-1234", "290201-1234", "000180-1234", "12345678901", "1010801234567",
+     "ref 99999999999"],
+)
+def test_numbers_that_are_not_cpr_numbers_are_not_reported_as_cpr(text):
+    assert "cpr" not in kinds(text)
+
+
+def test_position_points_at_the_identifier_and_the_text_is_not_kept():
+    text = "Ring til SKP: lise.hansen@esbjerg.dk eller 23 45 67 89"
+    findings = scan(text)
+    assert [(f.kind, text[f.start:f.end]) for f in findings] == [
+        ("email", "lise.hansen@esbjerg.dk"), ("phone", "23 45 67 89")]
+    assert all(set(vars(f)) == {"kind", "start", "end"} for f in findings)
+    assert "lise" not in repr(findings) and "23 45" not in repr(findings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["23456789", "23 45 67 89", "2345 6789", "+45 23456789", "+4523456789", "0045 23 45 67 89", "+45 23 45 67 89"],
+)
+def test_danish_phone_numbers_in_common_spellings(text):
+    assert kinds(text) == ["phone"]
+
+
+@pytest.mark.parametrize("text", ["1234567", "123456789", "12345678", "05 12 34 56", "kl. 14.30 den 12.03.2009",
+                                  "3 timer og 45 minutter", "2009-2010"])
+def test_things_that_are_not_danish_phone_numbers(text):
+    assert "phone" not in kinds(text)
+
+
+def test_a_cpr_number_is_not_also_reported_as_a_phone_number():
+    assert kinds("010180 1234 og 2301801234") == ["cpr", "cpr"]
+
+
+@pytest.mark.parametrize("text", ["a@b.dk", "Fornavn.Efternavn+skp@kk.dk", "søren@æblehuset.dk", "x_y@sub.domæne.com"])
+def test_email_addresses(text):
+    assert kinds(text) == ["email"]
+
+
+@pytest.mark.parametrize("text", ["@mødested", "kl. 10 @ værestedet", "a@b", "mail til kontoret"])
+def test_not_email_addresses(text):
+    assert "email" not in kinds(text)
+
+
+def test_known_nicknames_are_found_case_insensitively_as_whole_words():
+    known = ("Bamse", "Lille-Ole", "Jo")  # "Jo" is too short to be scanned for (false alarms on "jo")
+    assert kinds("Mødte BAMSE i dag", known) == ["known"]
+    assert kinds("lille-ole var glad", known) == ["known"]
+    assert kinds("Bamsefar og jo, det gik", known) == []
+
+
+def test_clean_text_has_no_findings():
+    text = "Brugeren åbnede døren og vi drak kaffe. Næste besøg om 2 uger, 45 min."
+    assert scan(text) == [] and not contains_identifier(text)
+
+
+def test_danish_summary_counts_by_kind():
+    findings = [Finding("cpr", 0, 10), Finding("phone", 12, 20), Finding("phone", 22, 30)]
+    assert describe_da(findings) == "1 CPR-nummer, 2 telefonnumre"
+    assert describe_da([]) == "ingen fund"
+
+
+def test_non_text_is_refused():
+    with pytest.raises(TypeError):
+        scan(12345678)  # type: ignore[arg-type]
