@@ -7,7 +7,6 @@ import re
 from datetime import date
 
 import pytest
-import survey_seed as seed
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from reporting.survey_models import SurveyResponse
 
 import coord_seed
 import factories
+import survey_seed as seed
 from support import csrf_token, login
 
 NOW = coord_seed.at(2026, 12, 1, 10, 0)

@@ -8,7 +8,6 @@ import re
 from datetime import date
 
 import pytest
-import survey_seed as seed
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -19,6 +18,7 @@ from reporting.survey_results import HIDDEN_TEXT, Respondent, compute, publishab
 
 import coord_seed
 import factories
+import survey_seed as seed
 from support import login
 
 DEFINITION = get_definition("caseworker")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import survey_seed as seed
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -17,6 +16,7 @@ from reporting.survey_models import SurveyWave
 
 import coord_seed
 import factories
+import survey_seed as seed
 from support import login, post_form
 
 NOW = coord_seed.at(2026, 12, 1, 10, 0)

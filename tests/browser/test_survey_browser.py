@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import survey_seed as seed
 from playwright.sync_api import Page, expect
 
 import coord_seed
 import factories
+import survey_seed as seed
 
 NOW = coord_seed.at(2026, 12, 1, 10, 0)
 
