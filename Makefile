@@ -7,7 +7,7 @@ HOST  ?= 127.0.0.1
 PORT  ?= 5000
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: install run test test-sqlite test-postgres lint system-deps clean
+.PHONY: install run test test-sqlite test-postgres lint system-deps clean loadtest bench bench-smoke bench-export bench-web
 
 $(BIN)/.installed: pyproject.toml
 	@$(PY) -m venv $(VENV) 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PY) -m venv $(VENV); }
@@ -40,8 +40,37 @@ test-sqlite:
 test-postgres:
 	APP_ENV=testing scripts/with-postgres.sh $(BIN)/pytest
 
+# The deadline rush (not part of `make test`): 40 simulated workers for 2 minutes against gunicorn
+# on 127.0.0.1, first on SQLite, then on a throwaway PostgreSQL; prints the figures, fails on any
+# error, lost or duplicated report (loadtest/rush.py).
+loadtest: install system-deps
+	$(BIN)/python -m loadtest.rush --db sqlite
+	scripts/with-postgres.sh $(BIN)/python -m loadtest.rush --db postgres
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+
+# Benchmarks (not part of `make test`; see README "Performance"). 127.0.0.1 only, bounded, self-stopping.
+# BENCH_SIZES=10000,100000,500000 runs the full export set; BENCH_PANDAS_MAX caps the pandas reference.
+BENCH_SIZES ?= 10000,100000
+BENCH_PANDAS_MAX ?= 100000
+
+$(BIN)/.bench-installed: pyproject.toml $(BIN)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
+	@touch $@
+
+bench: $(BIN)/.bench-installed
+	$(BIN)/python bench/export_bench.py --sizes $(BENCH_SIZES) --pandas-max $(BENCH_PANDAS_MAX)
+	$(BIN)/python bench/web_bench.py
+
+bench-export: $(BIN)/.bench-installed
+	$(BIN)/python bench/export_bench.py --sizes $(BENCH_SIZES) --pandas-max $(BENCH_PANDAS_MAX)
+
+bench-web: $(BIN)/.installed
+	$(BIN)/python bench/web_bench.py
+
+bench-smoke: $(BIN)/.installed
+	$(BIN)/pytest -q tests/test_bench_smoke.py
 
 clean:
 	rm -rf $(VENV) node_modules instance/*.db
