@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         clients,
         coordinator,
+        export_views,
         invitations,
         main,
         organisation,
@@ -72,7 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, assets, clients, reports, coordinator, quality, people, invitations, organisation,
-                   auditlog, reopen, questionnaires, surveys, survey_admin):
+                   auditlog, reopen, questionnaires, surveys, survey_admin, export_views):
         app.register_blueprint(module.bp)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from reporting.audit_retention import purge_audit_command
 from reporting.demo import DEMO_PASSWORD, seed_demo, seed_demo_reports
+from reporting.export_source import export_command
 from reporting.extensions import db
 from reporting.models import ROLES, Municipality, Unit
 from reporting.passwords import password_problem
@@ -85,3 +86,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(purge_audit_command)
+    app.cli.add_command(export_command)

@@ -27,6 +27,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("surveys.index", "Spørgeskema"),
     NavItem("coordinator.dashboard", "Overblik"),
     NavItem("quality.index", "Datakvalitet"),
+    NavItem("exports.index", "Udtræk"),
     NavItem("questionnaires.index", "Spørgeskemaer"),
     NavItem("survey_admin.index", "Målinger"),
     NavItem("people.index", "Brugere"),

@@ -1,0 +1,210 @@
+"""Shared pieces of the workbook sheets: input records, answer columns, codebook rows, months.
+
+:class:`AnswerColumns` turns the exportable answer keys of a definition (the allow-list) into
+columns named as in ``forms.codebook`` (a multi becomes ``<key>_<code>`` 0/1 columns) and fills
+them for one answer set, keeping "not applicable" (:data:`NOT_APPLICABLE`), "blank" (None) and
+the printed missing codes apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+from exports.anonymise import AllowList
+from exports.derived import CourseMonths, course_months, month_index, month_text
+from exports.xlsx import Workbook
+
+#: The code written where a question was not asked (its part was not due, or a rule hid it).
+NOT_APPLICABLE = -999
+NOT_APPLICABLE_TEXT = f"{NOT_APPLICABLE} = ikke relevant (spørgsmålet blev ikke stillet)"
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """One submitted report with what the export needs of its course (no nickname, no names).
+
+    ``sections``/``reask``: the parts due that month and the questions re-asked outside their part
+    (``reporting.schedule.due_parts``); a key outside them, or hidden by a rule, is not applicable.
+    Months are ``date`` (first of month), ``YYYY-MM`` text or any object with ``year``/``month``.
+    """
+
+    client_id: int
+    worker_id: int
+    course_id: int
+    course_number: int
+    municipality: str | None
+    intake: Any
+    contact_start: date | None
+    closing: Any
+    course_status: str
+    period: Any
+    answers: Mapping[str, Any]
+    definition_version: int
+    closes_course: bool
+    sections: frozenset[str]
+    reask: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SurveyRecord:
+    """One submitted caseworker response (``wave_kind``: ``baseline`` or ``followup``).
+
+    Records must come ordered by ``user_id`` so one caseworker's responses are adjacent."""
+
+    user_id: int
+    unit_id: int | None
+    municipality: str | None
+    wave_id: int
+    wave_kind: str
+    wave_month: Any
+    answers: Mapping[str, Any]
+    definition_version: int
+
+
+@dataclass(frozen=True)
+class CodebookRow:
+    """One column of one data sheet, documented for the evaluators."""
+
+    sheet: str
+    name: str
+    label: str
+    type: str
+    codes: str = ""
+    missing: str = ""
+    not_applicable: str = ""
+    rule: str = ""
+    timing: str = ""
+    scales: str = ""
+    notes: str = ""
+
+    header = ["Ark", "Variabel", "Beskrivelse", "Type", "Koder", "Manglende-koder", "Ikke relevant",
+              "Regel (hvornår spurgt / beregning)", "Tidspunkt", "Skalaer", "Noter"]
+
+    def row(self) -> list[object]:
+        return [self.sheet, self.name, self.label, self.type, self.codes, self.missing, self.not_applicable,
+                self.rule, self.timing, self.scales, self.notes]
+
+
+def write_codebook(book: Workbook, rows: Iterable[CodebookRow]) -> None:
+    for row in rows:
+        book.write_row(row.row())
+
+
+def _codes_text(codes: Iterable[Any]) -> str:
+    return "; ".join(f"{c.code} = {c.label}" for c in codes)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One answer column: its name, the answer key it comes from and, for a multi, the option code."""
+
+    name: str
+    key: str
+    variable: Any
+    option: int | None = None
+
+
+class AnswerColumns:
+    """The answer columns of ``definition`` that ``allow`` lets out, optionally only some sections.
+
+    ``prefix`` is put before every column name (``bl_`` / ``op_`` in the caseworker sheet).
+    """
+
+    def __init__(self, definition: Any, allow: AllowList, *, sections: Iterable[str] | None = None,
+                 prefix: str = "") -> None:
+        import forms
+
+        wanted = None if sections is None else set(sections)
+        exported = set(allow.exported_keys())
+        self.allow = allow
+        self.prefix = prefix
+        self.columns: list[Column] = []
+        for variable in forms.codebook(definition):
+            if variable.answer_key not in exported or (wanted is not None and variable.section not in wanted):
+                continue
+            option = variable.option.code if variable.option is not None else None
+            self.columns.append(Column(prefix + variable.name, variable.answer_key, variable, option))
+        self.keys = {c.key for c in self.columns}
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def values(self, exported: Mapping[str, Any], applicable: set[str] | None) -> list[object]:
+        """Cells for one answer set: ``exported`` = ``allow.apply(...)``; ``applicable`` = the keys
+        asked (None = every key counts as asked)."""
+        out: list[object] = []
+        for column in self.columns:
+            if applicable is not None and column.key not in applicable:
+                out.append(NOT_APPLICABLE)
+                continue
+            value = exported.get(column.key)
+            if column.option is not None:
+                out.append(None if value is None else int(column.option in value))
+            else:
+                out.append(value)
+        return out
+
+    def codebook(self, sheet: str, *, timing_prefix: str = "") -> list[CodebookRow]:
+        rows = []
+        for column in self.columns:
+            v = column.variable
+            missing = _codes_text(v.missing)
+            notes = list(v.notes)
+            if v.free_text:
+                notes.append("Fritekst: kun med efter koordinatorens valg og scanning for identifikatorer.")
+            if v.type == "date":
+                notes.append("Udleveres som år-måned (ÅÅÅÅ-MM) eller måneder siden kontaktstart; se Om udtrækket.")
+            rows.append(CodebookRow(
+                sheet=sheet, name=column.name, label=v.label, type=v.type, codes=_codes_text(v.codes),
+                missing=missing, not_applicable=NOT_APPLICABLE_TEXT, rule=v.rule or "Altid når delen er med",
+                timing=timing_prefix + v.timing_text, scales=", ".join(v.scales), notes=" ".join(notes),
+            ))
+        return rows
+
+
+def month_value(index: int | None, anchor: int | None, date_mode: str) -> str | int | None:
+    """A month index as ``YYYY-MM`` or as months since ``anchor`` (per date mode)."""
+    if index is None:
+        return None
+    if date_mode == "year_month":
+        return month_text(index)
+    return None if anchor is None else index - anchor
+
+
+def months_of(record: ReportRecord, intake_answers: Mapping[str, Any] | None) -> CourseMonths:
+    """The course's anchor months: from the intake answers when known, else from the course row."""
+    if intake_answers is not None:
+        return course_months(intake_answers, record.intake, record.closing)
+    intake = month_index(record.intake)
+    if intake is None:
+        raise ValueError(f"course intake {record.intake!r} is not a month")
+    start = month_index(record.contact_start)
+    anchor = start if start is not None else intake
+    return CourseMonths(intake=intake, anchor=anchor, start=anchor, closing=month_index(record.closing))
+
+
+def by_course(records: Iterable[ReportRecord]) -> Iterator[list[ReportRecord]]:
+    """The reports of one course at a time (records arrive ordered by course, then month)."""
+    for _, group in groupby(records, key=lambda r: r.course_id):
+        yield list(group)
+
+
+def applicable(definition_for: Callable[[int], Any], record: ReportRecord) -> set[str]:
+    """The answer keys asked in ``record``: due parts, re-asked questions, rules (``forms``)."""
+    from forms.rules import applicable_keys
+
+    definition = definition_for(record.definition_version)
+    return set(applicable_keys(definition, record.answers or {}, sections=record.sections, extra=record.reask))
+
+
+def text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def is_intake(record: ReportRecord) -> bool:
+    return month_index(record.period) == month_index(record.intake)

@@ -1,0 +1,181 @@
+"""The "Skalaer" sheet (scale scores per measurement, long format) and the "Reliabilitet" sheet
+(Cronbach's alpha with n per scale and measurement), both computed while the rows stream by."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from fractions import Fraction
+from typing import Any
+
+from exports.derived import measurement, month_index
+from exports.pseudonyms import Pseudonymizer
+from exports.scales import ScaleSpec, alpha_label, item_values, score_scale
+from exports.sheets_common import (
+    CodebookRow,
+    ReportRecord,
+    SurveyRecord,
+    applicable,
+    by_course,
+    is_intake,
+    month_value,
+    months_of,
+)
+from exports.sheets_survey import WAVES
+
+ALL = "alle"
+
+
+class AlphaAccumulator:
+    """Cronbach's alpha over complete cases, fed one row at a time (same exact arithmetic as
+    :func:`exports.scales.cronbach_alpha`, so only sums are kept, never the rows)."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.n = 0
+        self.sums = [0] * k
+        self.squares = [0] * k
+        self.total = 0
+        self.total_squares = 0
+
+    def add(self, values: list[int | None]) -> None:
+        if any(v is None for v in values):
+            return
+        self.n += 1
+        row_total = 0
+        for i, v in enumerate(values):
+            self.sums[i] += v  # type: ignore[operator]
+            self.squares[i] += v * v  # type: ignore[operator]
+            row_total += v  # type: ignore[operator]
+        self.total += row_total
+        self.total_squares += row_total * row_total
+
+    @property
+    def alpha(self) -> float | None:
+        n, k = self.n, self.k
+        if n < 2 or k < 2:
+            return None
+        item_var = sum(n * self.squares[i] - self.sums[i] * self.sums[i] for i in range(k))
+        total_var = n * self.total_squares - self.total * self.total
+        if total_var == 0:
+            return None
+        return float(Fraction(k, k - 1) * (1 - Fraction(item_var) / Fraction(total_var)))
+
+
+class AlphaTable:
+    """Accumulators per (scale, measurement), in first-seen order."""
+
+    header = ["skala", "skala_navn", "maaling", "alpha", "n", "antal_items", "vurdering"]
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str, str], AlphaAccumulator] = {}
+
+    def add(self, spec: ScaleSpec, measurement_label: str, values: list[int | None]) -> None:
+        for label in (measurement_label, ALL):
+            key = (spec.key, spec.label, label)
+            if key not in self.groups:
+                self.groups[key] = AlphaAccumulator(len(spec.items))
+            self.groups[key].add(values)
+
+    def rows(self) -> Iterator[list[object]]:
+        for (key, label, which), acc in self.groups.items():
+            alpha = acc.alpha
+            yield [key, label, which, None if alpha is None else round(alpha, 6), acc.n, acc.k, alpha_label(alpha)]
+
+    @staticmethod
+    def codebook(sheet: str) -> list[CodebookRow]:
+        return [
+            CodebookRow(sheet, "skala", "Skalaens nøgle", "tekst"),
+            CodebookRow(sheet, "skala_navn", "Skalaens navn", "tekst"),
+            CodebookRow(sheet, "maaling", "Målingen alfa er beregnet på", "tekst",
+                        rule="Indberetninger: målingstype (indskrivning, periodisk, afslutning …); sagsbehandlere: "
+                             "baseline eller opfoelgning; 'alle' = alle målinger samlet."),
+            CodebookRow(sheet, "alpha", "Cronbachs alfa (6 decimaler)", "decimaltal",
+                        rule="k/(k-1) · (1 - Σ var(item) / var(sum)) på komplette besvarelser (ingen manglende "
+                             "items; 77 og ikke relevant tæller som manglende). Tom ved færre end 2 komplette "
+                             "besvarelser eller ingen varians."),
+            CodebookRow(sheet, "n", "Antal komplette besvarelser brugt", "heltal"),
+            CodebookRow(sheet, "antal_items", "Antal items i skalaen", "heltal"),
+            CodebookRow(sheet, "vurdering", "Tolkning af alfa (Fremragende, God, Acceptabel, Tvivlsom, Dårlig, "
+                                            "Uacceptabel)", "tekst"),
+        ]
+
+
+class ScaleSheet:
+    """Scale scores per measurement: SKP scales per report, the caseworker scale per wave."""
+
+    header = ["kilde", "person", "forloeb", "maaling", "tidspunkt", "skala", "score", "gennemsnit",
+              "antal_besvaret", "antal_items", "prorateret"]
+
+    def __init__(self, specs: list[ScaleSpec], caseworker: ScaleSpec | None, pseudonyms: Pseudonymizer,
+                 date_mode: str, alpha: AlphaTable) -> None:
+        self.specs = specs
+        self.caseworker = caseworker
+        self.p = pseudonyms
+        self.date_mode = date_mode
+        self.alpha = alpha
+        self.data_errors = 0
+
+    def _row(self, source: str, person: str, course: str | None, which: str, when: object, spec: ScaleSpec,
+             answers: dict[str, Any]) -> list[object] | None:
+        try:
+            values = item_values(spec, answers)
+            score = score_scale(spec, answers)
+        except ValueError:
+            self.data_errors += 1
+            return None
+        self.alpha.add(spec, which, values)
+        mean = None if score.mean is None else round(score.mean, 6)
+        value = score.score if not isinstance(score.score, float) else round(score.score, 6)
+        return [source, person, course, which, when, spec.key, value, mean, score.n_answered, score.n_items,
+                int(score.prorated)]
+
+    def report_rows(self, records: Iterable[ReportRecord], definition: Any,
+                    definition_for: Callable[[int], Any]) -> Iterator[list[object]]:
+        for course in by_course(records):
+            months = months_of(course[0], course[0].answers if is_intake(course[0]) else None)
+            for record in course:
+                asked = applicable(definition_for, record)
+                due = [spec for spec in self.specs if asked.intersection(spec.items)]
+                if not due:
+                    continue
+                answers = {k: v for k, v in (record.answers or {}).items() if k in asked}
+                m = measurement(record.period, months)
+                when = month_value(month_index(record.period), months.anchor, self.date_mode)
+                for spec in due:
+                    row = self._row("indberetning", self.p.client(record.client_id), self.p.course(record.course_id),
+                                    m.type, when, spec, answers)
+                    if row is not None:
+                        yield row
+
+    def survey_rows(self, records: Iterable[SurveyRecord]) -> Iterator[list[object]]:
+        if self.caseworker is None:
+            return
+        for record in records:
+            if record.wave_kind not in WAVES:
+                continue
+            when = month_value(month_index(record.wave_month), None, "year_month")
+            row = self._row("sagsbehandler", self.p.caseworker(record.user_id), None, record.wave_kind, when,
+                            self.caseworker, dict(record.answers or {}))
+            if row is not None:
+                yield row
+
+    def codebook(self, sheet: str) -> list[CodebookRow]:
+        rules = " ".join(f"{spec.key} ({spec.label}): {spec.rule_da()}"
+                         for spec in [*self.specs, *([self.caseworker] if self.caseworker else [])])
+        return [
+            CodebookRow(sheet, "kilde", "Kilde: 'indberetning' (SKP-skala) eller 'sagsbehandler'", "tekst"),
+            CodebookRow(sheet, "person", "Klientens (K…) eller sagsbehandlerens (S…) pseudonym", "tekst"),
+            CodebookRow(sheet, "forloeb", "Forløbets pseudonym (F…); tom for sagsbehandlere", "tekst"),
+            CodebookRow(sheet, "maaling", "Måling: målingstype for indberetninger; baseline/followup for "
+                                          "sagsbehandlere", "tekst"),
+            CodebookRow(sheet, "tidspunkt", "Indberetningsmåned (ÅÅÅÅ-MM) eller måneder siden kontaktstart (efter "
+                                            "udtrækkets datoformat); for sagsbehandlere målingens startmåned",
+                        "ÅÅÅÅ-MM / heltal"),
+            CodebookRow(sheet, "skala", "Skalaens nøgle", "tekst", rule=rules),
+            CodebookRow(sheet, "score", "Skalascore (sum; prorateret ved manglende items)", "tal",
+                        rule="Se reglen for skalaen under 'skala'. Tom når for få items er besvaret."),
+            CodebookRow(sheet, "gennemsnit", "Gennemsnit af de besvarede items", "decimaltal"),
+            CodebookRow(sheet, "antal_besvaret", "Antal besvarede items (77 og ikke relevant tæller ikke)", "heltal"),
+            CodebookRow(sheet, "antal_items", "Antal items i skalaen", "heltal"),
+            CodebookRow(sheet, "prorateret", "Scoren er prorateret (0/1)", "0/1"),
+        ]

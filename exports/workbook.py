@@ -1,0 +1,232 @@
+"""The evaluators' workbook: report data, courses, caseworker survey, scales, alpha, codebook, "Om udtrækket".
+
+Pure Python (no Flask, no database session): the caller hands plain records and the questionnaire
+definitions; :func:`build_workbook` writes one streaming .xlsx (:class:`exports.xlsx.Workbook`).
+
+Inputs
+------
+``reports``: a callable returning a *fresh* iterable of :class:`ReportRecord`, submitted reports
+ordered by course and month. It is called three times (data, courses, scales), so rows stream from
+a database cursor three times and memory stays flat whatever the number of client-months.
+``survey``: a callable returning :class:`SurveyRecord` (submitted caseworker responses), called twice.
+
+Sheets (Danish names, in order)
+-------------------------------
+``Indberetninger`` one row per client-month; ``Forløb`` one row per course (intake and closing
+answers, derived variables of spec §5.3, Isbryder flag and its components, §5.4);
+``Sagsbehandlere`` one row per caseworker, baseline and follow-up side by side; ``Skalaer`` one
+row per measurement and scale (long format); ``Reliabilitet`` Cronbach's alpha with n per scale
+and measurement; ``Kodebog`` one row per column of every data sheet; ``Om udtrækket``.
+
+Values
+------
+Codes stay the stored ints; a multi-choice question becomes one 0/1 column per option; a grid one
+column per item. Three kinds of "no value" are kept apart: :data:`NOT_APPLICABLE` (-999, the
+question was not asked: its part was not due that month or a rule hid it), an empty cell (asked,
+not answered) and the printed missing codes (77 "Ved ikke", "Uoplyst" …) as stored. Anonymisation
+is not optional: ids become pseudonyms, dates year-month or months since contact start, and only
+keys of :class:`exports.anonymise.AllowList` get a column (free text only on opt-in, scanned).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+from exports.anonymise import AllowList
+from exports.definitions import answer_fields, scale_specs
+from exports.pseudonyms import Pseudonymizer
+from exports.scales import ScaleSpec
+from exports.sheets_common import (
+    NOT_APPLICABLE,
+    NOT_APPLICABLE_TEXT,
+    CodebookRow,
+    ReportRecord,
+    SurveyRecord,
+    write_codebook,
+)
+from exports.sheets_courses import CourseSheet
+from exports.sheets_reports import ReportSheet
+from exports.sheets_scales import AlphaTable, ScaleSheet
+from exports.sheets_survey import SurveySheet, caseworker_scale
+from exports.suppression import suppress_table
+from exports.xlsx import Workbook
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "SHEETS",
+    "ExportOptions",
+    "ExportResult",
+    "ReportRecord",
+    "SurveyRecord",
+    "build_workbook",
+]
+
+SHEETS = {
+    "reports": "Indberetninger",
+    "courses": "Forløb",
+    "survey": "Sagsbehandlere",
+    "scales": "Skalaer",
+    "alpha": "Reliabilitet",
+    "codebook": "Kodebog",
+    "about": "Om udtrækket",
+}
+
+
+@dataclass
+class ExportOptions:
+    """How to anonymise and what to say about it. ``filters``: Danish label → value, for the file
+    and the audit log. ``known_terms``: nicknames and names the free-text scan must catch."""
+
+    pseudonyms: Pseudonymizer
+    created_at: datetime
+    date_mode: str = "year_month"
+    include_free_text: bool = False
+    known_terms: Sequence[str] = ()
+    filters: Mapping[str, str] = field(default_factory=dict)
+    zip64: bool = True
+
+
+@dataclass
+class ExportResult:
+    """What was written: rows per sheet, the file's SHA-256 and size, and the withheld texts."""
+
+    row_counts: dict[str, int]
+    sha256: str
+    bytes_written: int
+    withheld_texts: int
+    definition_versions: dict[str, list[int]]
+
+
+Progress = Callable[[str, int], None]
+
+
+def build_workbook(
+    target: str | IO[bytes],
+    *,
+    reports: Callable[[], Iterable[ReportRecord]],
+    survey: Callable[[], Iterable[SurveyRecord]],
+    skp_definition: Any,
+    caseworker_definition: Any,
+    options: ExportOptions,
+    definition_loader: Callable[[str, int], Any] | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write the whole workbook to ``target`` (a path or a binary stream); see the module docstring.
+
+    ``definition_loader(key, version)`` gives older definition versions for the applicability rules
+    of old reports (default: ``skp_definition`` for every version).
+    """
+    report = progress or (lambda sheet, rows: None)
+    skp_allow = AllowList(answer_fields(skp_definition), include_free_text=options.include_free_text,
+                          date_mode=options.date_mode, known_terms=options.known_terms)  # type: ignore[arg-type]
+    cw_allow = AllowList(answer_fields(caseworker_definition), include_free_text=options.include_free_text,
+                         date_mode="year_month", known_terms=options.known_terms)
+
+    def loader(version: int) -> Any:
+        if definition_loader is None or version == skp_definition.version:
+            return skp_definition
+        return definition_loader(skp_definition.key, version)
+
+    versions: dict[str, set[int]] = {skp_definition.key: set(), caseworker_definition.key: set()}
+    codebook: list[CodebookRow] = []
+    p = options.pseudonyms
+    with Workbook(target, zip64=options.zip64) as book:
+        data = ReportSheet(skp_definition, skp_allow, p, options.date_mode, loader)
+        book.add_sheet(SHEETS["reports"], data.header)
+        for n, row in enumerate(data.rows(_tracked(reports(), versions[skp_definition.key])), 1):
+            book.write_row(row)
+            if n % 2000 == 0:
+                report(SHEETS["reports"], n)
+        codebook += data.codebook(SHEETS["reports"])
+
+        courses = CourseSheet(skp_definition, skp_allow, p, options.date_mode, loader)
+        book.add_sheet(SHEETS["courses"], courses.header)
+        for n, row in enumerate(courses.rows(reports()), 1):
+            book.write_row(row)
+            if n % 500 == 0:
+                report(SHEETS["courses"], n)
+        codebook += courses.codebook(SHEETS["courses"])
+
+        cw_scale = caseworker_scale(caseworker_definition)
+        people = SurveySheet(caseworker_definition, cw_allow, p, cw_scale)
+        book.add_sheet(SHEETS["survey"], people.header)
+        for row in people.rows(_tracked(survey(), versions[caseworker_definition.key])):
+            book.write_row(row)
+        codebook += people.codebook(SHEETS["survey"])
+
+        alpha = AlphaTable()
+        specs: list[ScaleSpec] = scale_specs(skp_definition)
+        scales = ScaleSheet(specs, cw_scale, p, options.date_mode, alpha)
+        book.add_sheet(SHEETS["scales"], scales.header)
+        for row in scales.report_rows(reports(), skp_definition, loader):
+            book.write_row(row)
+        for row in scales.survey_rows(survey()):
+            book.write_row(row)
+        codebook += scales.codebook(SHEETS["scales"])
+        report(SHEETS["scales"], book.row_counts[SHEETS["scales"]])
+
+        book.add_sheet(SHEETS["alpha"], AlphaTable.header)
+        for row in alpha.rows():
+            book.write_row(row)
+        codebook += alpha.codebook(SHEETS["alpha"])
+
+        book.add_sheet(SHEETS["codebook"], CodebookRow.header)
+        write_codebook(book, codebook)
+
+        counts = dict(book.row_counts)
+        book.add_sheet(SHEETS["about"], ["Emne", "Beskrivelse"], freeze_header=False)
+        for row in _about_rows(options, counts, versions, skp_allow, cw_allow, courses.municipality_counts):
+            book.write_row(row)
+        book.close()
+        result = ExportResult(
+            row_counts=dict(book.row_counts), sha256=book.sha256, bytes_written=book.bytes_written,
+            withheld_texts=sum(skp_allow.withheld.values()) + sum(cw_allow.withheld.values()),
+            definition_versions={k: sorted(v) for k, v in versions.items()},
+        )
+    return result
+
+
+def _tracked(records: Iterable[Any], seen: set[int]) -> Iterable[Any]:
+    for record in records:
+        seen.add(record.definition_version)
+        yield record
+
+
+def _about_rows(options: ExportOptions, counts: Mapping[str, int], versions: Mapping[str, set[int]],
+                skp_allow: AllowList, cw_allow: AllowList,
+                municipality_counts: Mapping[str, Counter[str]]) -> Iterable[list[object]]:
+    yield ["Udtrukket", options.created_at.strftime("%Y-%m-%d %H:%M UTC")]
+    if options.filters:
+        for label, value in options.filters.items():
+            yield [f"Filter: {label}", value]
+    else:
+        yield ["Filtre", "Ingen"]
+    yield ["Pseudonymer", options.pseudonyms.describe()]
+    yield ["Pseudonymtyper", "K = klient, M = SKP-medarbejder, F = forløb, S = sagsbehandler, E = enhed."]
+    for key, seen in versions.items():
+        text = ", ".join(str(v) for v in sorted(seen)) or "ingen besvarelser"
+        yield [f"Definitionsversioner: {key}", text]
+    for sheet, count in counts.items():
+        yield [f"Rækker: {sheet}", count]
+    yield ["Ikke relevant", NOT_APPLICABLE_TEXT + ": delen var ikke med den måned, eller en regel skjulte "
+                            "spørgsmålet. Tom celle = spørgsmålet blev stillet, men ikke besvaret. De trykte "
+                            "koder for manglende svar (fx 77 = Ved ikke) står uændret; se Kodebog."]
+    yield ["Udvalg", "Kun indsendte indberetninger og besvarelser. Forløb med mindst én indsendt indberetning "
+                     "i perioden; indskrivningssvar kun når indskrivningen ligger i perioden."]
+    for line in skp_allow.report_da():
+        yield ["Anonymisering (indberetninger)", line]
+    for line in cw_allow.report_da():
+        yield ["Anonymisering (sagsbehandlere)", line]
+    yield ["Anonymisering", "Kaldenavne, navne, initialer, e-mailadresser, systemnumre og Kommunal myndighed "
+                            "udleveres aldrig. Ingen tekst i filen er en formel."]
+    table = suppress_table(municipality_counts, columns=("Åbent", "Afsluttet", "Udsat"))
+    yield ["Undertrykkelse", "Rækkedata er pseudonymiserede mikrodata og undertrykkes ikke. Optællingen nedenfor "
+                             "(forløb pr. kommune og status) er undertrykt ved færre end 5 (x)."]
+    for line in table.summary_da():
+        yield ["Undertrykkelseslog", line]
+    for row in table.as_rows(corner="Forløb pr. kommune"):
+        yield ["Optælling", " | ".join("" if v is None else str(v) for v in row)]
