@@ -14,6 +14,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -23,7 +24,7 @@ from werkzeug.serving import make_server
 from reporting.app import create_app
 from reporting.extensions import db
 
-from support import IN_CI, PG_URL, base_config
+from support import IN_CI, PG_URL, Sink, base_config, free_port
 
 
 @pytest.fixture(scope="session")
@@ -150,3 +151,14 @@ def live_server(app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+# --- a local SMTP sink (aiosmtpd) on a free port of 127.0.0.1 ---
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    sink, port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 
 from flask.testing import FlaskClient
 
@@ -45,3 +46,16 @@ def post_form(client: FlaskClient, path: str, data: dict[str, object] | None = N
     return client.post(path, data=payload, **kwargs)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.messages: list[object] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append(envelope)
+        return "250 OK"

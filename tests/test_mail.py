@@ -2,39 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
-import pytest
-from aiosmtpd.controller import Controller
-
 from reporting.extensions import db
 from reporting.mailer import send_mail
 from reporting.models import OutboxMail
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[object] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    sink, port = Sink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
+from support import free_port
 
 
 def test_mail_is_delivered_to_smtp_and_kept_in_the_outbox(make_app, smtp_sink) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -154,30 +151,6 @@ def test_without_smtp_the_digest_is_printed_and_the_coordinator_sees_it(make_app
     odense = app.test_client()
     assert login(odense, "odense-tovholder@example.com").status_code == 302
     assert "anna@example.com" not in odense.get("/coordinator/outbox").get_data(as_text=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[object] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    sink, port = Sink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
 
 
 def test_digests_reach_a_local_smtp_sink_once(make_app, smtp_sink) -> None:
