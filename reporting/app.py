@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from reporting import access, cli, errors, headers, sessions
+from reporting import access, cli, errors, headers, input_guard, sessions
 from reporting import clients_models as _clients_models  # noqa: F401 - registers the client tables (Alembic)
 from reporting import database as _database  # noqa: F401 - registers the SQLite engine events
 from reporting.config import Settings
@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     sessions.init_app(app)  # the idle timeout runs before the access policy
     app.before_request(access.enforce_policy)
+    input_guard.init_app(app)  # control characters get a Danish 400 before any view (PostgreSQL refuses NUL)
     headers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

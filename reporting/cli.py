@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from reporting.audit_retention import purge_audit_command
+from reporting.backup import backup_command
 from reporting.demo import DEMO_PASSWORD, seed_demo, seed_demo_reports
 from reporting.export_source import export_command
 from reporting.extensions import db
@@ -86,4 +87,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(purge_audit_command)
+    app.cli.add_command(backup_command)
     app.cli.add_command(export_command)

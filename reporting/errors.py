@@ -8,6 +8,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from reporting.db_failures import TRANSIENT, database_unavailable
+
 MESSAGES = {
     400: ("Forkert forespørgsel", "Siden kunne ikke forstå det, der blev sendt. Prøv igen."),
     403: ("Ingen adgang", "Du har ikke adgang til denne side."),
@@ -32,6 +34,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         return _page(error.code or 500)
+
+    # A failed statement or commit: rolled back, a 503 that keeps what was posted (db_failures.py).
+    for failure in TRANSIENT:
+        app.register_error_handler(failure, database_unavailable)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):  # type: ignore[no-untyped-def]

@@ -85,6 +85,8 @@ def municipality(municipality_id: int):  # type: ignore[no-untyped-def]
     found = _municipality_or_404(municipality_id)
     rename = NameForm(prefix="rename", obj=None if request.method == "POST" else found)
     new_unit = UnitForm(prefix="unit")
+    if request.method == "POST" and not {"rename-name", "unit-name"} & request.form.keys():
+        abort(400)  # neither form was posted: the Danish error page, not this page without a message
     if "rename-name" in request.form and rename.validate_on_submit():
         name = (rename.name.data or "").strip()
         if _name_taken(name, found.id):

@@ -7,11 +7,14 @@ Del 7). Every view loads the client through ``own_client_or_404``: another worke
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from forms.answers import to_formdata
@@ -19,16 +22,21 @@ from forms.wtf import build_form_class
 from reporting import audit
 from reporting.access import roles
 from reporting.clients import own_client_or_404
+from reporting.clients_models import Report
 from reporting.clock import now
+from reporting.db_failures import MESSAGE as DATABASE_MESSAGE
+from reporting.db_failures import TRANSIENT, database_unavailable, log_incident, rollback_quietly
 from reporting.extensions import db
 from reporting.overview import worker_overview
-from reporting.report_flow import NotFileable, ReportContext, new_submission_token, resolve, save
+from reporting.report_flow import NotFileable, Outcome, ReportContext, new_submission_token, resolve, save
 from reporting.schedule import Period, deadline_date, format_date_da, format_period_da, report_status
 from reporting.sessions import parks_posts, take_parked
 
 bp = Blueprint("reports", __name__, url_prefix="/skp")
 
 ACTIONS = {"save", "submit", "autosave", "closing"}
+#: What new_submission_token() issues; anything else posted as a token is ignored.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @bp.route("/reports")
@@ -86,15 +94,73 @@ def _post(system_number: str, month: str):  # type: ignore[no-untyped-def]
     action = request.form.get("action", "save")
     if action not in ACTIONS:
         abort(400)
+    try:
+        return _apply_post(system_number, month, action)
+    except (IntegrityError, StaleDataError):
+        # Another request for the same report committed first (a double click, two tabs, two
+        # devices): the unique constraints and the version counter refused this one.
+        rollback_quietly()
+        return _lost_race(system_number, month, action)
+    except TRANSIENT as error:
+        rollback_quietly()
+        return _database_failed(system_number, month, action, error)
+
+
+def _posted_token() -> str | None:
+    token = request.form.get("submission_token") or ""
+    return token if TOKEN_RE.fullmatch(token) else None
+
+
+def _stored_submission(action: str) -> Report | None:
+    """The report this very submission (its token) already stored: a retry or a double click."""
+    token = _posted_token()
+    if action != "submit" or token is None:
+        return None
+    return db.session.scalar(db.select(Report).where(Report.submission_token == token))
+
+
+def _lost_race(system_number: str, month: str, action: str) -> Any:
+    ctx = _context(system_number, month, request.form.get("closing") == "1")
+    stored = _stored_submission(action)
+    if stored is not None:  # the same submission won in the other request
+        return _after_save(ctx, action, Outcome(stored, {}, replayed=True))
+    message = "Indberetningen er ændret i et andet vindue."
+    if action == "autosave":
+        return jsonify(status="conflict", message=message), 409
+    flash(message + " Dine ændringer er ikke gemt: kopiér det, du har skrevet, og genindlæs siden.", "error")
+    return _render(ctx, request.form, {}, status=409)
+
+
+def _database_failed(system_number: str, month: str, action: str, error: Exception) -> Any:
+    """The database failed mid-request: nothing was stored; show the form again with the input."""
+    incident = log_incident(error)
+    if action == "autosave":
+        return jsonify(status="error", message="Kladden kunne ikke gemmes lige nu. Prøv igen om lidt.",
+                       incident=incident), 503
+    flash(f"{DATABASE_MESSAGE} (fejlnummer {incident})", "error")
+    try:
+        ctx = _context(system_number, month, request.form.get("closing") == "1")
+        html, _ = _render(ctx, request.form, {}, token=_posted_token())
+        db.session.rollback()
+    except TRANSIENT as again:  # still down: the page that needs no database, with the fields
+        session.pop("_flashes", None)
+        return database_unavailable(again, incident=incident)
+    return html, 503, {"Retry-After": "5"}
+
+
+def _apply_post(system_number: str, month: str, action: str) -> Any:
     closing = request.form.get("closing") == "1"
     if action == "closing":
         closing = not closing
     ctx = _context(system_number, month, closing)
     if ctx.locked:
+        stored = _stored_submission(action)  # a late report's retry is acknowledged, not refused
+        if stored is not None:
+            return _after_save(ctx, action, Outcome(stored, {}, replayed=True))
         return _locked(ctx, action)
     submit = action == "submit"
     outcome = save(ctx, request.form, submit=submit, expected_version=_int(request.form.get("version")),
-                   token=request.form.get("submission_token") if submit else None)
+                   token=_posted_token() if submit else None)
     if action == "autosave":
         return _autosave_reply(outcome)
     if outcome.conflict:
@@ -110,7 +176,9 @@ def _post(system_number: str, month: str):  # type: ignore[no-untyped-def]
 
 
 def _after_save(ctx: ReportContext, action: str, outcome) -> Any:  # type: ignore[no-untyped-def]
-    target = url_for("reports.report_form", system_number=ctx.client.system_number, month=str(ctx.period))
+    # No database access after the commit (the URL's system number is the client's): once the
+    # report is stored, nothing may fail before the worker is told so.
+    target = url_for("reports.report_form", system_number=request.view_args["system_number"], month=str(ctx.period))
     if action == "submit":
         verb = "var allerede indsendt" if outcome.replayed else "er indsendt"
         flash(f"Indberetningen for {format_period_da(ctx.period)} {verb}.", "success")
@@ -127,8 +195,9 @@ def _autosave_reply(outcome) -> Any:  # type: ignore[no-untyped-def]
     if outcome.conflict:
         db.session.rollback()
         return jsonify(status="conflict", message="Indberetningen er ændret i et andet vindue."), 409
+    version = outcome.report.version  # read before the commit expires it
     db.session.commit()
-    return jsonify(status="saved", version=outcome.report.version, errors=sorted(outcome.errors))
+    return jsonify(status="saved", version=version, errors=sorted(outcome.errors))
 
 
 def _locked(ctx: ReportContext, action: str) -> Any:
@@ -141,10 +210,11 @@ def _locked(ctx: ReportContext, action: str) -> Any:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
-def _render(ctx: ReportContext, formdata: Any, errors: dict[str, list[str]], status: int = 200) -> Any:
+def _render(ctx: ReportContext, formdata: Any, errors: dict[str, list[str]], status: int = 200,
+            token: str | None = None) -> Any:
     form_class = build_form_class(ctx.definition, sections=ctx.sections, extra=ctx.extra, base=FlaskForm)
     form = form_class(formdata=formdata)
     report = ctx.report
@@ -154,6 +224,6 @@ def _render(ctx: ReportContext, formdata: Any, errors: dict[str, list[str]], sta
         "skp/report_form.html", ctx=ctx, form=form, errors=errors, status=state,
         deadline=format_date_da(deadline_date(ctx.period, current_app.config["DEADLINE_DAY"])),
         month_label=format_period_da(ctx.period), version=report.version if report else "",
-        submission_token=new_submission_token(), locked=ctx.locked,
+        submission_token=token or new_submission_token(), locked=ctx.locked,
     )
     return html, status
