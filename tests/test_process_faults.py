@@ -109,7 +109,7 @@ def test_a_worker_killed_mid_submit_loses_nothing_and_stores_nothing_twice(
 
 
 def test_random_worker_kills_during_submissions_lose_no_acknowledged_report(database: str, tmp_path: Path) -> None:
-    workers = seed_workers(database, 4, 6, hash_profile="fast")
+    workers = seed_workers(database, 4, 15, hash_profile="fast")
     acks: list[Ack] = []
     kills = 0
     stop = threading.Event()
@@ -143,7 +143,8 @@ def test_random_worker_kills_during_submissions_lose_no_acknowledged_report(data
         def chaos() -> None:
             nonlocal kills
             rng = random.Random(9)
-            while kills < MAX_KILLS and not stop.wait(rng.uniform(0.3, 0.9)):
+            # Short pauses, so that even a fast machine sees several kills before the filing is done.
+            while kills < MAX_KILLS and not stop.wait(rng.uniform(0.05, 0.25)):
                 pids = gunicorn.worker_pids()
                 if pids:
                     try:
