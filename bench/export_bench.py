@@ -27,6 +27,7 @@ Output: one figure per line, ``export[N] <figure> <value>``.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import marshal
 import os
@@ -194,10 +195,11 @@ def mode_extract(xlsx: str, values: str) -> None:
             marshal.dump(("sheet", _unescape(name)), out)
             batch: list = []
             rest = ""
+            decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # chunks may split a character
             with zf.open(path) as raw:
                 while True:
                     data = raw.read(1 << 20)
-                    text = rest + data.decode("utf-8", "surrogatepass") if data else rest
+                    text = rest + decoder.decode(data, final=not data)
                     cut = text.rfind("</row>") + 6 if data else len(text)
                     if cut < 6 and data:
                         rest = text
