@@ -17,6 +17,8 @@ from reporting.extensions import db
 from reporting.models import AuditEvent
 
 import factories
+from hardening import form_state
+from hardening import report_url as url
 from support import csrf_token, login
 
 SEPT_2008 = datetime(2008, 9, 10, 10, 0, tzinfo=UTC)
@@ -35,20 +37,6 @@ def worker(app: Flask, client: FlaskClient) -> str:
         number = factories.client(user, "Hund 7")
     login(client, "sara@example.com")
     return number
-
-
-def url(number: str, month: str) -> str:
-    return f"/skp/clients/{number}/reports/{month}"
-
-
-def form_state(client: FlaskClient, path: str) -> dict[str, str]:
-    html = client.get(path).get_data(as_text=True)
-    fields = {}
-    for name in ("version", "submission_token", "closing"):
-        match = re.search(rf'name="{name}" value="([^"]*)"', html)
-        fields[name] = match.group(1) if match else ""
-    fields["csrf_token"] = csrf_token(client, path)
-    return fields
 
 
 def post(client: FlaskClient, path: str, answers: dict, action: str, state: dict | None = None):  # type: ignore[no-untyped-def]
