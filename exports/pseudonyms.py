@@ -81,7 +81,7 @@ class Pseudonymizer:
     ('K', 10)
     """
 
-    __slots__ = ("_key", "_seen", "mode")
+    __slots__ = ("_key", "_last", "_seen", "mode")
 
     def __init__(self, key: bytes, mode: Literal["keyed", "per_export"]) -> None:
         if not isinstance(key, bytes | bytearray) or len(key) < MIN_SECRET_BYTES:
@@ -89,6 +89,7 @@ class Pseudonymizer:
         self._key = bytes(key)
         self.mode = mode
         self._seen: dict[str, str] = {}
+        self._last: dict[str, tuple[object, str]] = {}  # kind -> (id, pseudonym): rows repeat an id in runs
 
     @classmethod
     def keyed(cls, secret: bytes | str) -> Pseudonymizer:
@@ -112,6 +113,9 @@ class Pseudonymizer:
         :class:`PseudonymCollision` if another id of the same kind already got this pseudonym
         from this object.
         """
+        last = self._last.get(kind)
+        if last is not None and last[0] == ident and type(last[0]) is type(ident):
+            return last[1]
         prefix = KINDS.get(kind)
         if prefix is None:
             raise ValueError(f"unknown pseudonym kind {kind!r}; known: {', '.join(KINDS)}")
@@ -126,6 +130,7 @@ class Pseudonymizer:
         previous = self._seen.setdefault(result, text)
         if previous != text:
             raise PseudonymCollision(f"two {kind} ids map to the same pseudonym; use another key")
+        self._last[kind] = (ident, result)
         return result
 
     def client(self, ident: object) -> str:

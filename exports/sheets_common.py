@@ -8,7 +8,7 @@ the printed missing codes apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -134,7 +134,7 @@ class AnswerColumns:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def values(self, exported: Mapping[str, Any], applicable: set[str] | None) -> list[object]:
+    def values(self, exported: Mapping[str, Any], applicable: Set[str] | None) -> list[object]:
         """Cells for one answer set: ``exported`` = ``allow.apply(...)``; ``applicable`` = the keys
         asked (None = every key counts as asked)."""
         out: list[object] = []
@@ -194,12 +194,12 @@ def by_course(records: Iterable[ReportRecord]) -> Iterator[list[ReportRecord]]:
         yield list(group)
 
 
-def applicable(definition_for: Callable[[int], Any], record: ReportRecord) -> set[str]:
+def applicable(definition_for: Callable[[int], Any], record: ReportRecord) -> frozenset[str]:
     """The answer keys asked in ``record``: due parts, re-asked questions, rules (``forms``)."""
-    from forms.rules import applicable_keys
+    from forms.rules import applicable_set
 
     definition = definition_for(record.definition_version)
-    return set(applicable_keys(definition, record.answers or {}, sections=record.sections, extra=record.reask))
+    return applicable_set(definition, record.answers or {}, sections=record.sections, extra=record.reask)
 
 
 def text(value: object) -> str:

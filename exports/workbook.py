@@ -5,9 +5,10 @@ definitions; :func:`build_workbook` writes one streaming .xlsx (:class:`exports.
 
 Inputs
 ------
-``reports``: a callable returning a *fresh* iterable of :class:`ReportRecord`, submitted reports
-ordered by course and month. It is called three times (data, courses, scales), so rows stream from
-a database cursor three times and memory stays flat whatever the number of client-months.
+``reports``: a callable returning an iterable of :class:`ReportRecord`, submitted reports ordered
+by course and month. It is called once: the records stream from the database cursor into the data
+sheet and into a compressed temporary spool (:class:`exports.spool.RecordSpool`) that the courses
+and scales sheets replay, so memory stays flat whatever the number of client-months.
 ``survey``: a callable returning :class:`SurveyRecord` (submitted caseworker responses), called twice.
 
 Sheets (Danish names, in order)
@@ -52,6 +53,7 @@ from exports.sheets_courses import CourseSheet
 from exports.sheets_reports import ReportSheet
 from exports.sheets_scales import AlphaTable, ScaleSheet
 from exports.sheets_survey import SurveySheet, caseworker_scale
+from exports.spool import RecordSpool
 from exports.suppression import suppress_table
 from exports.xlsx import Workbook
 
@@ -134,10 +136,10 @@ def build_workbook(
     versions: dict[str, set[int]] = {skp_definition.key: set(), caseworker_definition.key: set()}
     codebook: list[CodebookRow] = []
     p = options.pseudonyms
-    with Workbook(target, zip64=options.zip64) as book:
+    with Workbook(target, zip64=options.zip64) as book, RecordSpool(reports) as spooled:
         data = ReportSheet(skp_definition, skp_allow, p, options.date_mode, loader)
         book.add_sheet(SHEETS["reports"], data.header)
-        for n, row in enumerate(data.rows(_tracked(reports(), versions[skp_definition.key])), 1):
+        for n, row in enumerate(data.rows(_tracked(spooled, versions[skp_definition.key])), 1):
             book.write_row(row)
             if n % 2000 == 0:
                 report(SHEETS["reports"], n)
@@ -145,7 +147,7 @@ def build_workbook(
 
         courses = CourseSheet(skp_definition, skp_allow, p, options.date_mode, loader)
         book.add_sheet(SHEETS["courses"], courses.header)
-        for n, row in enumerate(courses.rows(reports()), 1):
+        for n, row in enumerate(courses.rows(spooled), 1):
             book.write_row(row)
             if n % 500 == 0:
                 report(SHEETS["courses"], n)
@@ -162,7 +164,7 @@ def build_workbook(
         specs: list[ScaleSpec] = scale_specs(skp_definition)
         scales = ScaleSheet(specs, cw_scale, p, options.date_mode, alpha)
         book.add_sheet(SHEETS["scales"], scales.header)
-        for row in scales.report_rows(reports(), skp_definition, loader):
+        for row in scales.report_rows(spooled, skp_definition, loader):
             book.write_row(row)
         for row in scales.survey_rows(survey()):
             book.write_row(row)

@@ -99,7 +99,87 @@ def applicable_keys(
     when its section is due (or its question is extra) and every condition of its slot holds,
     evaluated against the answers of the keys that apply before it, so that an answer to a
     hidden question never shows a later one.
+
+    Results are memoised per questionnaire (:class:`ApplicabilityMemo`): an export evaluates the
+    same few answer patterns hundreds of thousands of times.
     """
+    return list(_memo_for(q).keys(answers, sections, extra)[0])
+
+
+def applicable_set(
+    q: Questionnaire,
+    answers: Mapping[str, Any],
+    sections: Iterable[str] | None = None,
+    extra: Iterable[str] = (),
+) -> frozenset[str]:
+    """:func:`applicable_keys` as a set, for membership tests in bulk (shared, never copied)."""
+    return _memo_for(q).keys(answers, sections, extra)[1]
+
+
+def rule_keys(q: Questionnaire) -> tuple[str, ...]:
+    """Every answer key some condition of ``q`` reads, sorted."""
+    found: set[str] = set()
+
+    def walk(rule: Rule) -> None:
+        for combinator in ("all", "any"):
+            if combinator in rule:
+                for part in rule[combinator]:
+                    walk(part)
+                return
+        if "not" in rule:
+            walk(rule["not"])
+            return
+        found.add(rule["q"])
+
+    for slot in q.slots:
+        for rule in slot.conditions:
+            walk(rule)
+    return tuple(sorted(found))
+
+
+class ApplicabilityMemo:
+    """:func:`applicable_keys` of one questionnaire, remembered per answer pattern.
+
+    The applicable keys depend on the answers only through the keys that rules read
+    (:func:`rule_keys`), so answer sets that agree on those and on the due sections share one
+    evaluation. Answers are compared by ``repr``, which keeps 1, True, 1.0, "1" and [1] apart as
+    the rules do (stored answers are JSON values). At most ``max_entries`` patterns are kept (then it starts over),
+    so memory stays bounded whatever is evaluated.
+    """
+
+    def __init__(self, q: Questionnaire, max_entries: int = 4096) -> None:
+        self.q = q
+        self.max_entries = max_entries
+        self._read = rule_keys(q)
+        self._known: dict[object, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+    def keys(self, answers: Mapping[str, Any], sections: Iterable[str] | None = None,
+             extra: Iterable[str] = ()) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The applicable keys in document order, and the same as a set."""
+        due = None if sections is None else frozenset(sections)
+        extra_keys = frozenset(extra)
+        get = answers.get
+        pattern = (due, extra_keys, repr([get(key) for key in self._read]))
+        found = self._known.get(pattern)
+        if found is None:
+            keys = tuple(_evaluate_applicable(self.q, answers, due, extra_keys))
+            found = (keys, frozenset(keys))
+            if len(self._known) >= self.max_entries:
+                self._known.clear()
+            self._known[pattern] = found
+        return found
+
+
+def _memo_for(q: Questionnaire) -> ApplicabilityMemo:
+    memo = q.__dict__.get("_applicability_memo")
+    if memo is None:  # the questionnaire is frozen; the memo is a cache beside its fields, like its slots
+        memo = q.__dict__["_applicability_memo"] = ApplicabilityMemo(q)
+    return memo
+
+
+def _evaluate_applicable(
+    q: Questionnaire, answers: Mapping[str, Any], sections: Iterable[str] | None, extra: Iterable[str]
+) -> list[str]:
     visible: dict[str, Any] = {}
     keys: list[str] = []
     for slot in asked_slots(q, sections, extra):

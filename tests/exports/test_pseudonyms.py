@@ -72,6 +72,7 @@ def test_short_or_missing_keys_and_bad_ids_are_refused():
         Pseudonymizer.keyed(b"short")
     p = Pseudonymizer.keyed(new_evaluation_secret())
     for bad in (None, "", True):
+        p.client(1)  # the id just seen (remembered for runs of rows) must not let a lookalike through
         with pytest.raises(ValueError):
             p.client(bad)
     with pytest.raises(ValueError, match="unknown pseudonym kind"):
@@ -97,3 +98,11 @@ def test_description_names_the_scheme_in_danish_without_the_key():
     keyed = Pseudonymizer.keyed(SECRET).describe()
     assert "HMAC" in keyed and SECRET.hex() not in keyed
     assert "kun kobles inden for denne fil" in Pseudonymizer.per_export().describe()
+
+
+def test_runs_of_the_same_id_and_alternating_kinds_keep_their_pseudonyms():
+    p = Pseudonymizer.keyed(SECRET)
+    fresh = Pseudonymizer.keyed(SECRET)
+    seen = [(kind, ident, p.pseudonym(kind, ident)) for ident in (7, 7, 8, 7) for kind in ("client", "course")]
+    assert all(pseudonym == fresh.pseudonym(kind, ident) for kind, ident, pseudonym in seen)
+    assert p.client(7) != p.course(7) and p.client(7) != p.client(8)

@@ -275,3 +275,18 @@ def test_about_sheet_documents_the_export(sheets):
     assert about["Rækker: Indberetninger"] == 24
     assert about["Definitionsversioner: skp_monthly"] == "1"
     assert "Undertrykkelseslog" in about
+
+
+def test_the_reports_are_read_from_their_source_once_for_all_sheets() -> None:
+    calls: list[int] = []
+    data = _records()
+
+    def reports():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return iter(data)
+
+    build_workbook(
+        io.BytesIO(), reports=reports, survey=lambda: iter(_survey()), skp_definition=SKP, caseworker_definition=CW,
+        options=ExportOptions(Pseudonymizer.keyed(b"a" * 32), datetime(2024, 5, 2, tzinfo=UTC)),
+    )
+    assert calls == [1]

@@ -141,3 +141,48 @@ def test_extra_questions_are_asked_outside_their_section_with_their_rules(q: for
 def test_visible_answers_drop_the_hidden_ones(q: forms.Questionnaire) -> None:
     answers = {"q1": 2, "q2": [1], "q3": 2, "q4": 1, "q12": 0, "q13": 4, "unknown": 1}
     assert visible_answers(q, answers) == {"q1": 2, "q3": 2, "q12": 0}
+
+
+def test_a_remembered_pattern_keeps_strict_equality(q: forms.Questionnaire) -> None:
+    assert "q4" in applicable_keys(q, {"q3": 1})
+    # Same pattern as far as Python's == goes (1 == True == 1.0), but not for the rules.
+    for lookalike in (True, 1.0, "1", [1]):
+        assert "q4" not in applicable_keys(q, {"q3": lookalike}), lookalike
+    assert "q4" in applicable_keys(q, {"q3": 1})
+
+
+def test_answers_no_rule_reads_share_a_pattern_and_still_come_out_right(q: forms.Questionnaire) -> None:
+    first = applicable_keys(q, {"q3": 1, "q7": 1})
+    first.append("mutated by the caller")
+    assert applicable_keys(q, {"q3": 1, "q7": 2}) == applicable_keys(q, {"q3": 1})
+    assert "mutated by the caller" not in applicable_keys(q, {"q3": 1, "q7": 1})
+
+
+def test_the_memo_of_the_monthly_report_agrees_with_a_fresh_evaluation_on_random_reports() -> None:
+    import random
+
+    from forms.rules import ApplicabilityMemo, applicable_set, rule_keys
+    from forms.sample import sample_answers
+
+    skp = forms.get_definition("skp_monthly")
+    sections = [s.key for s in skp.sections]
+    rng = random.Random(8)
+    for _ in range(300):
+        due = rng.sample(sections, rng.randint(1, len(sections)))
+        extra = ["q17", "q18"] if rng.random() < 0.3 else []
+        answers = sample_answers(skp, due, extra, rng=rng)
+        if rng.random() < 0.3:  # a stored value of the wrong type on a key a rule reads
+            key = rng.choice(rule_keys(skp))
+            answers[key] = rng.choice([True, 1.0, "1", None, [], 0])
+        fresh = ApplicabilityMemo(skp).keys(answers, due, extra)[0]
+        assert applicable_keys(skp, answers, due, extra) == list(fresh)
+        assert applicable_set(skp, answers, due, extra) == set(fresh)
+
+
+def test_the_memo_stays_bounded(q: forms.Questionnaire) -> None:
+    from forms.rules import ApplicabilityMemo
+
+    memo = ApplicabilityMemo(q, max_entries=8)
+    for count in range(50):
+        assert ("q13" in memo.keys({"q12": count})[1]) == (count > 0)
+        assert len(memo._known) <= 8
