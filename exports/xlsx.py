@@ -82,6 +82,8 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _EXCEL_ESCAPE = re.compile("_x[0-9A-Fa-f]{4}_")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _FLUSH_CHARS = 1 << 18
+_TAIL_MEMO_CHARS = 64  # texts up to this length are remembered: pseudonyms, months, labels repeat
+_TAIL_MEMO_ENTRIES = 50_000
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -293,6 +295,7 @@ class Workbook:
         self._buffered = 0
         self._prefixes: list[str] = []  # '<c r="A' … per column
         self._shared: dict[str, int] = {}
+        self._tails: dict[str, str] = {}  # short clean text -> its cell after '<c r="A1"'
         self._closed = False
         self.stripped_characters = 0
         self.sha256: str | None = None
@@ -367,6 +370,7 @@ class Workbook:
         number = sheet.rows + 1  # counted only once the row is built: a refused value leaves no gap
         r = str(number)
         prefixes = self._prefixes
+        tails = self._tails
         parts = [f'<row r="{r}">']
         append = parts.append
         for i, value in enumerate(values):
@@ -375,6 +379,8 @@ class Workbook:
                 append(f'{prefixes[i]}{r}"><v>{value}</v></c>')
             elif value is None:
                 continue
+            elif type(value) is str and value in tails:  # a short text seen before (ids, months, labels)
+                append(f'{prefixes[i]}{r}"{tails[value]}')
             else:
                 cell = self._cell(prefixes[i], r, value)
                 if cell:
@@ -462,11 +468,16 @@ class Workbook:
         return f' t="inlineStr"><is>{_t_open(text)}{_xml_text(text)}</t></is></c>'
 
     def _string_cell(self, prefix: str, r: str, text: str) -> str:
-        text = self._clean(text)
-        if not text:
+        cleaned = self._clean(text)
+        if not cleaned:
             return ""
-        style = f' s="{_STYLE_TEXT_QUOTED}"' if text.startswith(FORMULA_PREFIXES) else ""
-        return f'{prefix}{r}"{style}{self._string_body(text)}'
+        style = f' s="{_STYLE_TEXT_QUOTED}"' if cleaned.startswith(FORMULA_PREFIXES) else ""
+        tail = f'"{style}{self._string_body(cleaned)}'
+        if cleaned is text and len(text) <= _TAIL_MEMO_CHARS:  # only clean texts: stripping is counted per cell
+            if len(self._tails) >= _TAIL_MEMO_ENTRIES:
+                self._tails.clear()
+            self._tails[text] = tail[1:]
+        return f"{prefix}{r}{tail}"
 
     @staticmethod
     def _float(value: float) -> str:

@@ -130,6 +130,20 @@ def test_xml_illegal_control_characters_are_stripped_and_counted():
     assert cells(read(out.getvalue())["Ark"]) == [["abcd", "ok"]]
 
 
+def test_texts_repeated_down_a_column_come_back_the_same_in_every_row():
+    texts = ["K7QX2MZ0AB", "=1+1", "_x0041_", "bell\x07", "  luft ", "2024-05", "x" * 200]
+    out = io.BytesIO()
+    with Workbook(out) as wb:
+        wb.add_sheet("Ark")
+        for _ in range(3):
+            wb.write_row(texts)
+    assert wb.stripped_characters == 3  # counted in every cell, not once per distinct text
+    ws = read(out.getvalue())["Ark"]
+    expected = [t.replace("\x07", "") for t in texts]
+    assert cells(ws) == [expected] * 3
+    assert all(ws.cell(row, 2).quotePrefix for row in (1, 2, 3))
+
+
 def test_xml_illegal_control_characters_can_be_refused():
     with Workbook(io.BytesIO(), illegal_chars="refuse") as wb:
         wb.add_sheet("Ark")
