@@ -11,10 +11,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import TYPE_CHECKING
 
 from reporting.models import AuditEvent, User
 from reporting.schedule import COPENHAGEN
@@ -23,6 +20,10 @@ HEADERS = ["Tidspunkt", "Bruger-id", "Bruger", "E-mail", "Handling", "Objekttype
            "Detaljer"]
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
+if TYPE_CHECKING:  # openpyxl (and numpy behind it) is imported on use: every process start pays for imports
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
 
 def safe_text(value: str) -> str:
     """``value`` with a leading apostrophe when a spreadsheet could read it as a formula."""
@@ -30,12 +31,16 @@ def safe_text(value: str) -> str:
 
 
 def text_cell(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=safe_text(value))
     cell.data_type = "s"
     return cell
 
 
 def _time_cell(sheet: WriteOnlyWorksheet, instant: datetime) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=instant.astimezone(COPENHAGEN).replace(tzinfo=None))
     cell.number_format = "yyyy-mm-dd hh:mm:ss"
     return cell
@@ -61,6 +66,8 @@ def _row(sheet: WriteOnlyWorksheet, event: AuditEvent, users: Mapping[int, User]
 
 def workbook_bytes(events: Iterable[AuditEvent], users: Mapping[int, User], municipalities: Mapping[int, str]) -> bytes:
     """One sheet "Log" with a header row and one row per event, as .xlsx bytes."""
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "SKP-indberetning"
     sheet = workbook.create_sheet("Log")
