@@ -195,11 +195,19 @@ def by_course(records: Iterable[ReportRecord]) -> Iterator[list[ReportRecord]]:
 
 
 def applicable(definition_for: Callable[[int], Any], record: ReportRecord) -> frozenset[str]:
-    """The answer keys asked in ``record``: due parts, re-asked questions, rules (``forms``)."""
+    """The answer keys asked in ``record``: due parts, re-asked questions, rules (``forms``).
+
+    Remembered on the record (beside its fields, as ``functools.cached_property`` does), so the
+    sheets that replay the spooled records do not evaluate the rules again.
+    """
     from forms.rules import applicable_set
 
-    definition = definition_for(record.definition_version)
-    return applicable_set(definition, record.answers or {}, sections=record.sections, extra=record.reask)
+    asked = record.__dict__.get("_asked")
+    if asked is None:
+        definition = definition_for(record.definition_version)
+        asked = applicable_set(definition, record.answers or {}, sections=record.sections, extra=record.reask)
+        record.__dict__["_asked"] = asked
+    return asked
 
 
 def text(value: object) -> str:

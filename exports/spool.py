@@ -51,15 +51,16 @@ class RecordSpool(Generic[T]):
         self._file = tempfile.TemporaryFile(dir=self._directory)  # noqa: SIM115 - closed by close()
         pending: list[T] = []
         for record in self._source():
-            pending.append(record)
             self.count += 1
-            if len(pending) >= self._batch:
-                self._write(pending)
-                yield from pending
-                pending = []
-        if pending:
-            self._write(pending)
-            yield from pending
+            pending.append(record)
+            yield record
+            # A batch is written one batch late, once the consumer is done with it: what the first
+            # pass caches on a record (its applicable keys) then travels with it into the replays.
+            if len(pending) >= 2 * self._batch:
+                self._write(pending[: self._batch])
+                del pending[: self._batch]
+        for start in range(0, len(pending), self._batch):
+            self._write(pending[start : start + self._batch])
         self._state = "spooled"
 
     def _write(self, records: list[T]) -> None:

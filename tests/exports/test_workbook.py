@@ -290,3 +290,21 @@ def test_the_reports_are_read_from_their_source_once_for_all_sheets() -> None:
         options=ExportOptions(Pseudonymizer.keyed(b"a" * 32), datetime(2024, 5, 2, tzinfo=UTC)),
     )
     assert calls == [1]
+
+
+def test_the_garbage_collector_settings_are_restored_after_an_export_even_a_failed_one() -> None:
+    import gc
+
+    before = gc.get_threshold()
+
+    def broken():  # type: ignore[no-untyped-def]
+        yield from _records()[:3]
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        build_workbook(
+            io.BytesIO(), reports=broken, survey=lambda: iter(()), skp_definition=SKP, caseworker_definition=CW,
+            options=ExportOptions(Pseudonymizer.keyed(b"a" * 32), datetime(2024, 5, 2, tzinfo=UTC)),
+        )
+    _build()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
