@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -152,8 +152,11 @@ class AllowList:
             return Decision(key, "never", "Identificerende oplysning; udleveres aldrig.")
         return Decision(key, "drop", "Ukendt nøgle (ikke i spørgeskemaets definition); udelades.")
 
-    def apply(self, answers: Mapping[str, Any], *, anchor_month: object = None) -> dict[str, Any]:
+    def apply(self, answers: Mapping[str, Any], *, anchor_month: object = None,
+              only: Container[str] | None = None) -> dict[str, Any]:
         """The exportable part of one answer dict, values transformed per decision.
+
+        ``only``: the keys to consider (the applicable ones); others are ignored as if absent.
 
         ``anchor_month``: the course's contact-start month — a month index such as
         :attr:`exports.derived.CourseMonths.anchor`, or a month value (``"YYYY-MM"``, a date, a
@@ -161,8 +164,11 @@ class AllowList:
         without a value are left out of the result.
         """
         out: dict[str, Any] = {}
+        decisions = self.decisions
         for key, value in answers.items():
-            decision = self.decisions.get(key)
+            if only is not None and key not in only:
+                continue
+            decision = decisions.get(key)
             if decision is None:
                 self.unknown_keys[key] += 1
                 continue

@@ -129,6 +129,7 @@ class AnswerColumns:
             option = variable.option.code if variable.option is not None else None
             self.columns.append(Column(prefix + variable.name, variable.answer_key, variable, option))
         self.keys = {c.key for c in self.columns}
+        self._plan = tuple((c.key, c.option) for c in self.columns)  # the per-row loop reads only these
 
     @property
     def names(self) -> list[str]:
@@ -138,15 +139,17 @@ class AnswerColumns:
         """Cells for one answer set: ``exported`` = ``allow.apply(...)``; ``applicable`` = the keys
         asked (None = every key counts as asked)."""
         out: list[object] = []
-        for column in self.columns:
-            if applicable is not None and column.key not in applicable:
-                out.append(NOT_APPLICABLE)
+        append = out.append
+        get = exported.get
+        for key, option in self._plan:
+            if applicable is not None and key not in applicable:
+                append(NOT_APPLICABLE)
                 continue
-            value = exported.get(column.key)
-            if column.option is not None:
-                out.append(None if value is None else int(column.option in value))
+            value = get(key)
+            if option is None:
+                append(value)
             else:
-                out.append(value)
+                append(None if value is None else int(option in value))
         return out
 
     def codebook(self, sheet: str, *, timing_prefix: str = "") -> list[CodebookRow]:
@@ -208,6 +211,31 @@ def applicable(definition_for: Callable[[int], Any], record: ReportRecord) -> fr
         asked = applicable_set(definition, record.answers or {}, sections=record.sections, extra=record.reask)
         record.__dict__["_asked"] = asked
     return asked
+
+
+class AskedAnswers(Mapping[str, Any]):
+    """``answers`` seen through the applicable keys ``asked``, without copying them: a key that
+    was not asked reads as absent (what the derived variables look at, a handful per row)."""
+
+    __slots__ = ("_answers", "_asked")
+
+    def __init__(self, answers: Mapping[str, Any], asked: Set[str]) -> None:
+        self._answers = answers
+        self._asked = asked
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self._answers.get(key, default) if key in self._asked else default
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._asked:
+            raise KeyError(key)
+        return self._answers[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._answers if key in self._asked)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def text(value: object) -> str:

@@ -10,6 +10,7 @@ from exports.derived import DERIVED_VARIABLES, failed_visits, measurement, minut
 from exports.pseudonyms import Pseudonymizer
 from exports.sheets_common import (
     AnswerColumns,
+    AskedAnswers,
     CodebookRow,
     ReportRecord,
     applicable,
@@ -67,7 +68,7 @@ class ReportSheet:
             total_contact = total_bridge = 0
             for record in course:
                 asked = applicable(self.definition_for, record)
-                visible = {k: v for k, v in (record.answers or {}).items() if k in asked}
+                visible = AskedAnswers(record.answers or {}, asked)
                 m = measurement(record.period, months)
                 contact, bridge = minutes(visible, "q26_tid"), minutes(visible, "q30_tid")
                 total_contact += contact or 0
@@ -81,7 +82,7 @@ class ReportSheet:
                     ids.append(month_value(month_index(record.period), months.anchor, self.date_mode))
                 derived = [m.type, m.k, int(m.periodic), contact, total_contact, bridge, total_bridge,
                            q50, q51, q50_flag]
-                exported = self.allow.apply(visible, anchor_month=months.anchor)
+                exported = self.allow.apply(record.answers or {}, anchor_month=months.anchor, only=asked)
                 yield [*ids, *derived, *self.answers.values(exported, asked)]
 
     def codebook(self, sheet: str) -> list[CodebookRow]:

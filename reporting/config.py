@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from reporting import json_codec
+
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
 MIN_SECRET_LENGTH = 32
 
@@ -84,7 +86,8 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             # hide_parameters: SQL errors and logs never carry nicknames or answers.
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True,
+                                          "json_deserializer": json_codec.loads},
             "MAIL_BACKEND": "smtp" if self.mail_server else "console",
             "MAIL_SERVER": self.mail_server or "localhost",
             "MAIL_PORT": self.mail_port,

@@ -128,3 +128,20 @@ def test_text_stored_in_a_code_field_does_not_leak():
     assert out == {"q3": None, "q7": None, "q26_tid": None, "q26_tlf": 3}
     assert allow.invalid == {"q3": 1, "q7": 1, "q26_tid": 1}
     assert any("forkert type" in line and "Lise" not in line for line in allow.report_da())
+
+
+def test_only_the_applicable_keys_are_considered_and_counted():
+    allow = AllowList(FIELDS, include_free_text=True)
+    out = allow.apply({**ANSWERS, "ukendt": 1}, only={"q3", "q39"})
+    assert out == {"q3": 2, "q39": TEXT_WITHHELD}  # the phone number in q39 is withheld
+    assert dict(allow.withheld) == {"q39": 1} and not allow.unknown_keys  # hidden answers are not counted
+
+
+def test_answers_seen_through_the_asked_keys_hide_the_rest_without_copying():
+    from exports.sheets_common import AskedAnswers
+
+    view = AskedAnswers(ANSWERS, frozenset({"q3", "q26_tid", "q99"}))
+    assert view.get("q3") == 2 and view.get("q7") is None and view.get("q99", "x") == "x"
+    assert dict(view) == {"q3": 2, "q26_tid": 150} and len(view) == 2
+    with pytest.raises(KeyError):
+        view["q7"]
