@@ -68,9 +68,10 @@ class CourseSheet:
 
     def rows(self, records: Iterable[ReportRecord]) -> Iterator[list[object]]:
         for course in by_course(records):
-            yield self._row(course)
+            yield self.course_row(course)
 
-    def _row(self, course: list[ReportRecord]) -> list[object]:
+    def course_row(self, course: list[ReportRecord]) -> list[object]:
+        """The one row of a course, from all its reports (in month order)."""
         first, last = course[0], course[-1]
         intake_record = first if is_intake(first) else None
         closing_record = next((r for r in course if r.closes_course or

@@ -63,6 +63,11 @@ class ReportSheet:
 
     def rows(self, records: Iterable[ReportRecord]) -> Iterator[list[object]]:
         for course in by_course(records):
+            yield from self.course_rows(course)
+
+    def course_rows(self, course: list[ReportRecord]) -> Iterator[list[object]]:
+        """The rows of one course's reports (in month order)."""
+        if course:
             intake_answers = course[0].answers if is_intake(course[0]) else None
             months = months_of(course[0], intake_answers)
             total_contact = total_bridge = 0

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -11,6 +11,7 @@ from exports.derived import measurement, month_index
 from exports.pseudonyms import Pseudonymizer
 from exports.scales import ScaleSpec, alpha_label, item_values, score_scale
 from exports.sheets_common import (
+    AskedAnswers,
     CodebookRow,
     ReportRecord,
     SurveyRecord,
@@ -114,9 +115,10 @@ class ScaleSheet:
         self.date_mode = date_mode
         self.alpha = alpha
         self.data_errors = 0
+        self._due: dict[frozenset[str], list[ScaleSpec]] = {}
 
     def _row(self, source: str, person: str, course: str | None, which: str, when: object, spec: ScaleSpec,
-             answers: dict[str, Any]) -> list[object] | None:
+             answers: Mapping[str, Any]) -> list[object] | None:
         try:
             values = item_values(spec, answers)
             score = score_scale(spec, answers)
@@ -132,13 +134,23 @@ class ScaleSheet:
     def report_rows(self, records: Iterable[ReportRecord], definition: Any,
                     definition_for: Callable[[int], Any]) -> Iterator[list[object]]:
         for course in by_course(records):
+            yield from self.course_rows(course, definition_for)
+
+    def course_rows(self, course: list[ReportRecord], definition_for: Callable[[int], Any]) -> Iterator[list[object]]:
+        """The scale rows of one course's reports (and their items into the alpha table)."""
+        if course:
             months = months_of(course[0], course[0].answers if is_intake(course[0]) else None)
             for record in course:
                 asked = applicable(definition_for, record)
-                due = [spec for spec in self.specs if asked.intersection(spec.items)]
+                due = self._due.get(asked)
+                if due is None:  # few distinct asked sets (they come from the rules' memo): remember each
+                    due = [spec for spec in self.specs if asked.intersection(spec.items)]
+                    if len(self._due) >= 4096:
+                        self._due.clear()
+                    self._due[asked] = due
                 if not due:
                     continue
-                answers = {k: v for k, v in (record.answers or {}).items() if k in asked}
+                answers = AskedAnswers(record.answers or {}, asked)
                 m = measurement(record.period, months)
                 when = month_value(month_index(record.period), months.anchor, self.date_mode)
                 for spec in due:

@@ -1,11 +1,11 @@
-"""Read a record stream once, replay it as often as needed, in constant memory.
+"""Rows kept for a later sheet, in constant memory.
 
-The workbook needs the submitted reports three times (data sheet, courses, scales). Reading them
-from the database three times costs three cursor passes with JSON decoding and schedule checks;
-:class:`RecordSpool` pulls them from the source once and keeps them, pickled and deflated in
-batches, in an anonymous temporary file (created ``0600`` and already unlinked, so nothing is left
-behind even if the process dies; the data are the same pseudonymisable records the export reads,
-never written anywhere else). Memory holds one batch at a time whatever the number of records.
+The workbook reads the submitted reports once, ordered by course, and builds three sheets from
+them at the same time (report rows, course rows, scale rows). An .xlsx is written one sheet after
+the other, so the rows of the later sheets wait in a :class:`RowSpool`: pickled and deflated in
+batches in an anonymous temporary file (created ``0600`` and already unlinked, so nothing is left
+behind even if the process dies; the rows are the export's own anonymised cells). Memory holds
+one batch at a time whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -14,66 +14,56 @@ import pickle
 import struct
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Generic, TypeVar
+from collections.abc import Iterable, Iterator
+from typing import IO
 
-T = TypeVar("T")
-
-BATCH = 500
+BATCH = 1000
 _LENGTH = struct.Struct("<Q")
 
 
-class RecordSpool(Generic[T]):
-    """Iterate ``source()`` once, spooling as it goes; later iterations replay the spool.
+class RowSpool:
+    """Append rows (lists of cell values), then replay them in the same order, as often as needed.
 
-    Use as a context manager (or call :meth:`close`). The first iteration must run to the end
-    before the next one starts (the workbook's sheets are written one after the other); starting
-    a replay earlier raises RuntimeError rather than silently returning a partial stream.
+    Use as a context manager (or call :meth:`close`). Add every row before replaying.
     """
 
-    def __init__(self, source: Callable[[], Iterable[T]], *, batch: int = BATCH, directory: str | None = None) -> None:
-        self._source = source
+    def __init__(self, *, batch: int = BATCH, directory: str | None = None) -> None:
         self._batch = batch
         self._directory = directory
         self._file: IO[bytes] | None = None
-        self._state = "new"  # new -> reading -> spooled
+        self._pending: list[list[object]] = []
         self.count = 0
 
-    def __iter__(self) -> Iterator[T]:
-        if self._state == "new":
-            return self._read_through()
-        if self._state == "reading":
-            raise RuntimeError("the first pass over the records has not finished")
-        return self._replay()
+    def add(self, row: list[object]) -> None:
+        self._pending.append(row)
+        self.count += 1
+        if len(self._pending) >= self._batch:
+            self._write()
 
-    def _read_through(self) -> Iterator[T]:
-        self._state = "reading"
-        self._file = tempfile.TemporaryFile(dir=self._directory)  # noqa: SIM115 - closed by close()
-        pending: list[T] = []
-        for record in self._source():
-            self.count += 1
-            pending.append(record)
-            yield record
-            # A batch is written one batch late, once the consumer is done with it: what the first
-            # pass caches on a record (its applicable keys) then travels with it into the replays.
-            if len(pending) >= 2 * self._batch:
-                self._write(pending[: self._batch])
-                del pending[: self._batch]
-        for start in range(0, len(pending), self._batch):
-            self._write(pending[start : start + self._batch])
-        self._state = "spooled"
+    def extend(self, rows: Iterable[list[object]]) -> None:
+        for row in rows:
+            self.add(row)
 
-    def _write(self, records: list[T]) -> None:
-        assert self._file is not None
-        blob = zlib.compress(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    def _write(self) -> None:
+        if not self._pending:
+            return
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(dir=self._directory)  # noqa: SIM115 - closed by close()
+        blob = zlib.compress(pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self._file.seek(0, 2)
         self._file.write(_LENGTH.pack(len(blob)))
         self._file.write(blob)
+        self._pending = []
 
-    def _replay(self) -> Iterator[T]:
-        assert self._file is not None
-        handle = self._file
+    def __iter__(self) -> Iterator[list[object]]:
+        self._write()
+        if self._file is None:
+            return iter(())
+        return self._replay(self._file)
+
+    @staticmethod
+    def _replay(handle: IO[bytes]) -> Iterator[list[object]]:
         handle.flush()
-        handle.seek(0)
         position = 0
         while True:
             handle.seek(position)
@@ -87,11 +77,12 @@ class RecordSpool(Generic[T]):
             yield from pickle.loads(zlib.decompress(blob))  # noqa: S301
 
     def close(self) -> None:
+        self._pending = []
         if self._file is not None:
             self._file.close()
             self._file = None
 
-    def __enter__(self) -> RecordSpool[T]:
+    def __enter__(self) -> RowSpool:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -6,9 +6,10 @@ definitions; :func:`build_workbook` writes one streaming .xlsx (:class:`exports.
 Inputs
 ------
 ``reports``: a callable returning an iterable of :class:`ReportRecord`, submitted reports ordered
-by course and month. It is called once: the records stream from the database cursor into the data
-sheet and into a compressed temporary spool (:class:`exports.spool.RecordSpool`) that the courses
-and scales sheets replay, so memory stays flat whatever the number of client-months.
+by course and month. It is called once: one course at a time, the records become the data sheet's
+rows (written at once) and the course and scale rows, which wait in compressed temporary spools
+(:class:`exports.spool.RowSpool`) until their sheets are written; memory stays flat whatever the
+number of client-months.
 ``survey``: a callable returning :class:`SurveyRecord` (submitted caseworker responses), called twice.
 
 Sheets (Danish names, in order)
@@ -50,13 +51,14 @@ from exports.sheets_common import (
     CodebookRow,
     ReportRecord,
     SurveyRecord,
+    by_course,
     write_codebook,
 )
 from exports.sheets_courses import CourseSheet
 from exports.sheets_reports import ReportSheet
 from exports.sheets_scales import AlphaTable, ScaleSheet
 from exports.sheets_survey import SurveySheet, caseworker_scale
-from exports.spool import RecordSpool
+from exports.spool import RowSpool
 from exports.suppression import suppress_table
 from exports.xlsx import Workbook
 
@@ -139,35 +141,44 @@ def build_workbook(
     versions: dict[str, set[int]] = {skp_definition.key: set(), caseworker_definition.key: set()}
     codebook: list[CodebookRow] = []
     p = options.pseudonyms
-    with _few_collections(), Workbook(target, zip64=options.zip64) as book, RecordSpool(reports) as spooled:
+    with (_few_collections(), Workbook(target, zip64=options.zip64) as book,
+          RowSpool() as course_rows, RowSpool() as scale_rows):
         data = ReportSheet(skp_definition, skp_allow, p, options.date_mode, loader)
+        courses = CourseSheet(skp_definition, skp_allow, p, options.date_mode, loader)
+        cw_scale = caseworker_scale(caseworker_definition)
+        alpha = AlphaTable()
+        specs: list[ScaleSpec] = scale_specs(skp_definition)
+        scales = ScaleSheet(specs, cw_scale, p, options.date_mode, alpha)
+
+        # One pass over the reports: the data sheet is written as it goes, the course and scale
+        # rows wait in spools until their sheets' turn.
         book.add_sheet(SHEETS["reports"], data.header)
-        for n, row in enumerate(data.rows(_tracked(spooled, versions[skp_definition.key])), 1):
-            book.write_row(row)
-            if n % 2000 == 0:
-                report(SHEETS["reports"], n)
+        n = 0
+        for course in by_course(_tracked(reports(), versions[skp_definition.key])):
+            for row in data.course_rows(course):
+                book.write_row(row)
+                n += 1
+                if n % 2000 == 0:
+                    report(SHEETS["reports"], n)
+            course_rows.add(courses.course_row(course))
+            scale_rows.extend(scales.course_rows(course, loader))
         codebook += data.codebook(SHEETS["reports"])
 
-        courses = CourseSheet(skp_definition, skp_allow, p, options.date_mode, loader)
         book.add_sheet(SHEETS["courses"], courses.header)
-        for n, row in enumerate(courses.rows(spooled), 1):
+        for n, row in enumerate(course_rows, 1):
             book.write_row(row)
             if n % 500 == 0:
                 report(SHEETS["courses"], n)
         codebook += courses.codebook(SHEETS["courses"])
 
-        cw_scale = caseworker_scale(caseworker_definition)
         people = SurveySheet(caseworker_definition, cw_allow, p, cw_scale)
         book.add_sheet(SHEETS["survey"], people.header)
         for row in people.rows(_tracked(survey(), versions[caseworker_definition.key])):
             book.write_row(row)
         codebook += people.codebook(SHEETS["survey"])
 
-        alpha = AlphaTable()
-        specs: list[ScaleSpec] = scale_specs(skp_definition)
-        scales = ScaleSheet(specs, cw_scale, p, options.date_mode, alpha)
         book.add_sheet(SHEETS["scales"], scales.header)
-        for row in scales.report_rows(spooled, skp_definition, loader):
+        for row in scale_rows:
             book.write_row(row)
         for row in scales.survey_rows(survey()):
             book.write_row(row)
