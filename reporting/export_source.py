@@ -126,25 +126,28 @@ def _report_query(scope: int | None, request: ExportRequest) -> Any:
 
 def report_records(scope: int | None, request: ExportRequest) -> Iterator[ReportRecord]:
     """Submitted reports in scope, ordered by course and month, with the parts due that month."""
-    pending: dict[int, bool] = {}
+    pending = False
     last_course = None
-    for row in db.session.execute(_report_query(scope, request)):
+    course_facts = CourseFacts(intake=Period(2000, 1))
+    # A Core connection, not the ORM session: plain rows, no ORM loading per row.
+    for row in db.session.connection().execute(_report_query(scope, request)):
         (client_id, worker_id, course_id, number, municipality, intake, contact_start, closing, status, period,
          answers, version, closes) = row
-        if course_id != last_course:
-            pending, last_course = {}, course_id
+        if course_id != last_course:  # the course's facts, once per course
+            pending, last_course = False, course_id
+            course_facts = CourseFacts(intake=Period.of(intake), contact_start=contact_start,
+                                       closing=Period.of(closing) if closing else None)
         answers = answers or {}
         month = Period.of(period)
-        facts = CourseFacts(intake=Period.of(intake), contact_start=contact_start,
-                            closing=Period.of(closing) if closing else None,
-                            q17_pending=pending.get(course_id, False))
+        facts = course_facts if not pending else CourseFacts(
+            intake=course_facts.intake, contact_start=contact_start, closing=course_facts.closing, q17_pending=True)
         try:
             due = due_parts(facts, month, closing=bool(closes) or facts.closing == month)
             sections, reask = due.sections, due.reask
         except (NotInCourse, ValueError):  # inconsistent data: keep every answer rather than hide it
             sections, reask = frozenset(SECTIONS), frozenset()
         if "q17" in answers:
-            pending[course_id] = answers["q17"] == Q17_NO_MEETING
+            pending = answers["q17"] == Q17_NO_MEETING
         yield ReportRecord(client_id, worker_id, course_id, number, municipality, intake, contact_start, closing,
                            status, period, answers, version, bool(closes), frozenset(sections), frozenset(reask))
 

@@ -154,3 +154,21 @@ def test_cli_refuses_bad_filters(app: Flask, tmp_path: Path, args: list[str]) ->
     result = app.test_cli_runner().invoke(args=["export", "--out", str(tmp_path / "x.xlsx"), *args])
     assert result.exit_code != 0
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_export_knows_the_parts_due_exactly_as_the_report_form_did(app: Flask) -> None:
+    """Applicability in the export rests on the same schedule as the form, Q17 re-asks included."""
+    from reporting.clients_models import Client
+    from reporting.export_source import ExportRequest, report_records
+    from reporting.report_flow import resolve
+    from reporting.schedule import Period
+
+    _seed(app)
+    with app.app_context():
+        clients = {c.id: c for c in db.session.scalars(select(Client))}
+        records = list(report_records(None, ExportRequest()))
+        assert len(records) > 20
+        for record in records:
+            due = resolve(clients[record.client_id], Period.of(record.period), record.closes_course).due
+            assert (record.sections, record.reask) == (due.sections, due.reask), record.period
+        assert any(record.reask for record in records), "the seed should hold a course waiting for Q17"
