@@ -6,6 +6,7 @@ import enum
 import hashlib
 import io
 import re
+import threading
 import tracemalloc
 import zipfile
 from datetime import date
@@ -244,6 +245,49 @@ def test_output_is_deterministic_and_carries_no_timestamps():
         assert {info.date_time for info in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = zf.read("docProps/core.xml").decode()
     assert "SKP-indberetning" in core and "dcterms:created" not in core
+
+
+class _FullDisk(io.RawIOBase):
+    """A stream that takes ``room`` bytes and then fails like a full disk."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[no-untyped-def, override]
+        if len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        self.room -= len(data)
+        return len(data)
+
+
+def _deflate_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "xlsx-deflate"]
+
+
+def test_a_failing_target_stops_the_export_with_its_error_and_leaves_no_thread():
+    rows = [[i, f"tekst {i}", -999, 7.5] * 40 for i in range(20_000)]  # well beyond the 40 kB of room
+    with pytest.raises(OSError, match="No space"), Workbook(_FullDisk(40_000)) as wb:
+        wb.add_sheet("Ark")
+        for row in rows:
+            wb.write_row(row)
+    assert _deflate_threads() == []
+
+
+def test_the_sheet_is_deflated_beside_the_caller_and_the_bytes_come_out_the_same_every_time():
+    rows = [[i, "K" + str(i % 97), -999, None, 3] * 30 for i in range(5000)]
+    out = io.BytesIO()
+    with Workbook(out) as wb:
+        wb.add_sheet("Ark")
+        wb.write_row(rows[0])
+        assert len(_deflate_threads()) == 1  # the open sheet's entry is written on its own thread
+        for row in rows[1:]:
+            wb.write_row(row)
+    assert _deflate_threads() == []
+    assert cells(read(out.getvalue())["Ark"]) == [[v for v in row] for row in rows]
+    assert build({"Ark": (None, rows)}) == out.getvalue()
 
 
 def test_path_target_is_written_and_removed_when_the_export_fails(tmp_path: Path):
