@@ -201,7 +201,7 @@ def applicable(definition_for: Callable[[int], Any], record: ReportRecord) -> fr
     """The answer keys asked in ``record``: due parts, re-asked questions, rules (``forms``).
 
     Remembered on the record (beside its fields, as ``functools.cached_property`` does), so the
-    sheets that replay the spooled records do not evaluate the rules again.
+    data, course and scale sheets, which all see the same record, evaluate the rules once.
     """
     from forms.rules import applicable_set
 
