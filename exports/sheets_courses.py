@@ -4,7 +4,7 @@ derived variables of spec §5.3 and the Isbryder target-group flag with its comp
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from exports.anonymise import AllowList
@@ -24,7 +24,6 @@ from exports.sheets_common import (
     CodebookRow,
     ReportRecord,
     applicable,
-    by_course,
     is_intake,
     month_value,
     months_of,
@@ -65,10 +64,6 @@ class CourseSheet:
         self.header = [*self.ids, *self.months, *EXTRA_COLUMNS, *COURSE_DERIVED, *self.intake.names,
                        *self.closing.names]
         self.municipality_counts: dict[str, Counter[str]] = defaultdict(Counter)
-
-    def rows(self, records: Iterable[ReportRecord]) -> Iterator[list[object]]:
-        for course in by_course(records):
-            yield self.course_row(course)
 
     def course_row(self, course: list[ReportRecord]) -> list[object]:
         """The one row of a course, from all its reports (in month order)."""

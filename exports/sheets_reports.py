@@ -14,7 +14,6 @@ from exports.sheets_common import (
     CodebookRow,
     ReportRecord,
     applicable,
-    by_course,
     is_intake,
     month_value,
     months_of,
@@ -60,10 +59,6 @@ class ReportSheet:
         if date_mode == "year_month":
             self.ids.append("maaned")
         self.header = [*self.ids, *REPORT_DERIVED, *self.answers.names]
-
-    def rows(self, records: Iterable[ReportRecord]) -> Iterator[list[object]]:
-        for course in by_course(records):
-            yield from self.course_rows(course)
 
     def course_rows(self, course: list[ReportRecord]) -> Iterator[list[object]]:
         """The rows of one course's reports (in month order)."""

@@ -16,7 +16,6 @@ from exports.sheets_common import (
     ReportRecord,
     SurveyRecord,
     applicable,
-    by_course,
     is_intake,
     month_value,
     months_of,
@@ -130,11 +129,6 @@ class ScaleSheet:
         value = score.score if not isinstance(score.score, float) else round(score.score, 6)
         return [source, person, course, which, when, spec.key, value, mean, score.n_answered, score.n_items,
                 int(score.prorated)]
-
-    def report_rows(self, records: Iterable[ReportRecord], definition: Any,
-                    definition_for: Callable[[int], Any]) -> Iterator[list[object]]:
-        for course in by_course(records):
-            yield from self.course_rows(course, definition_for)
 
     def course_rows(self, course: list[ReportRecord], definition_for: Callable[[int], Any]) -> Iterator[list[object]]:
         """The scale rows of one course's reports (and their items into the alpha table)."""
