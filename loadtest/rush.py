@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import sqlite3
 import sys
@@ -29,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.common import machine as bench_machine
 from loadtest import flows
 from loadtest.check import Ack, Verdict, check
 from loadtest.http import Session
@@ -143,21 +143,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
-    except (OSError, ValueError, IndexError):
-        memory = 0.0
-    return (f"{os.cpu_count()} cores ({model or platform.processor() or 'unknown CPU'}), {memory:.0f} GiB RAM, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}")
+    return f"{bench_machine()} sqlite={sqlite3.sqlite_version}"
 
 
 def database_version(url: str) -> str:
