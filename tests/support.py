@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import secrets
 import socket
+from collections.abc import Iterator
 
 from flask.testing import FlaskClient
 
@@ -59,3 +62,22 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.messages.append(envelope)
         return "250 OK"
+
+
+@contextlib.contextmanager
+def scratch_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside the test one (``TEST_DATABASE_URL``); its URL.
+    Dropped afterwards, even with connections still open."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

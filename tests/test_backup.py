@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import shutil
 import subprocess
 import threading
@@ -32,7 +31,7 @@ from reporting.schedule import Period
 
 import factories
 from hardening import DEFINITION, INTAKE_SECTIONS
-from support import PG_URL
+from support import PG_URL, scratch_postgres_database
 
 TEXTS = ["Æbler, øl og å", "Linje 1\nLinje 2\ttab", "emoji 🙂 og \u202eRTL", "<b>ikke html</b> & \"citat\"", ""]
 
@@ -145,14 +144,8 @@ def test_sqlite_backup_under_load_restores_every_report_byte_equal(app: Flask, d
 
 @pytest.fixture
 def scratch_database() -> Iterator[str]:
-    name = f"skp_restore_{secrets.token_hex(4)}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database("skp_restore") as url:
+        yield url
 
 
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (TEST_DATABASE_URL)")

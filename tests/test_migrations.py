@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from reporting.app import create_app
 from reporting.extensions import db
 
-from support import PG_URL, base_config
+from support import PG_URL, base_config, scratch_postgres_database
 
 
 @pytest.fixture
@@ -23,14 +21,8 @@ def empty_database_url(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-de
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    name = f"skp_migration_{secrets.token_hex(4)}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database("skp_migration") as url:
+        yield url
 
 
 def test_upgrade_matches_models_and_downgrade_empties(empty_database_url: str) -> None:
