@@ -12,13 +12,11 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from forms.answers import to_formdata
-from forms.wtf import build_form_class
 from reporting import audit
 from reporting.access import roles
 from reporting.clients import own_client_or_404
@@ -28,6 +26,7 @@ from reporting.db_failures import MESSAGE as DATABASE_MESSAGE
 from reporting.db_failures import TRANSIENT, database_unavailable, log_incident, rollback_quietly
 from reporting.extensions import db
 from reporting.overview import worker_overview
+from reporting.questionnaire_markup import questionnaire_markup
 from reporting.report_flow import NotFileable, Outcome, ReportContext, new_submission_token, resolve, save
 from reporting.schedule import Period, deadline_date, format_date_da, format_period_da, report_status
 from reporting.sessions import parks_posts, take_parked
@@ -215,13 +214,12 @@ def _int(value: str | None) -> int | None:
 
 def _render(ctx: ReportContext, formdata: Any, errors: dict[str, list[str]], status: int = 200,
             token: str | None = None) -> Any:
-    form_class = build_form_class(ctx.definition, sections=ctx.sections, extra=ctx.extra, base=FlaskForm)
-    form = form_class(formdata=formdata)
+    markup = questionnaire_markup(ctx.definition, ctx.sections, ctx.extra, formdata, errors)
     report = ctx.report
     state = report_status(ctx.period, report.submitted_at if report else None, now(),
                           current_app.config["DEADLINE_DAY"])
     html = render_template(
-        "skp/report_form.html", ctx=ctx, form=form, errors=errors, status=state,
+        "skp/report_form.html", ctx=ctx, questionnaire=markup, status=state,
         deadline=format_date_da(deadline_date(ctx.period, current_app.config["DEADLINE_DAY"])),
         month_label=format_period_da(ctx.period), version=report.version if report else "",
         submission_token=token or new_submission_token(), locked=ctx.locked,

@@ -13,16 +13,15 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from forms import Questionnaire, to_formdata
-from forms.wtf import build_form_class
 from reporting.access import roles
 from reporting.clock import now
 from reporting.display import format_instant
 from reporting.extensions import db
+from reporting.questionnaire_markup import questionnaire_markup
 from reporting.report_flow import new_submission_token
 from reporting.schedule import format_date_da
 from reporting.sessions import parks_posts, take_parked
@@ -149,10 +148,10 @@ def answer_rows(definition: Questionnaire, sections: list[str], answers: dict[st
 
 
 def _render(ctx: SurveyContext, formdata: Any, errors: dict[str, list[str]], status: int = 200) -> Any:
-    form_class = build_form_class(ctx.definition, sections=ctx.sections, base=FlaskForm)
     response = ctx.response
     html = render_template(
-        "surveys/answer.html", ctx=ctx, form=form_class(formdata=formdata), errors=errors,
+        "surveys/answer.html", ctx=ctx,
+        questionnaire=questionnaire_markup(ctx.definition, ctx.sections, (), formdata, errors),
         version=response.version if response else "", submission_token=new_submission_token(),
         rows=answer_rows(ctx.definition, ctx.sections, response.answers if response else {}),
         open_now=ctx.wave.is_open(now()), format_date=format_date_da, format_instant=format_instant,
