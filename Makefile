@@ -59,15 +59,17 @@ $(BIN)/.bench-installed: pyproject.toml $(BIN)/.installed
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
 	@touch $@
 
-bench: $(BIN)/.bench-installed
+bench: $(BIN)/.bench-installed system-deps
 	$(BIN)/python bench/export_bench.py --sizes $(BENCH_SIZES) --pandas-max $(BENCH_PANDAS_MAX)
-	$(BIN)/python bench/web_bench.py
+	$(MAKE) --no-print-directory bench-web
 
 bench-export: $(BIN)/.bench-installed
 	$(BIN)/python bench/export_bench.py --sizes $(BENCH_SIZES) --pandas-max $(BENCH_PANDAS_MAX)
 
-bench-web: $(BIN)/.installed
-	$(BIN)/python bench/web_bench.py
+# The web bench on PostgreSQL (production's database, with its durable defaults) and on SQLite.
+bench-web: $(BIN)/.installed system-deps
+	WITH_POSTGRES_DURABLE=1 scripts/with-postgres.sh $(BIN)/python bench/web_bench.py --database postgres
+	$(BIN)/python bench/web_bench.py --database sqlite
 
 bench-smoke: $(BIN)/.installed
 	$(BIN)/pytest -q tests/test_bench_smoke.py

@@ -28,6 +28,7 @@ Output: one figure per line, ``web <endpoint> <figure> <value>``, then ``ratio_t
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import os
 import random
@@ -37,15 +38,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.aio_http import Client
 from bench.common import BIN, ROOT, app_in, bench_env, load_average, machine, say
 
 PASSWORD = "bench-adgangskode-9f3k2"  # noqa: S105 - throwaway users in a temporary database
@@ -79,8 +79,7 @@ class Target:
 class Browser:
     email: str
     targets: list[Target]
-    cookies: dict[str, str] = field(default_factory=dict)
-    conn: http.client.HTTPConnection | None = None
+    client: Client | None = None
     tokens: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -139,48 +138,40 @@ def seed(env: dict[str, str], browsers: int, months_each: int, seed_value: int =
     return out
 
 
-def count_reports(db_path: str) -> int:
-    import sqlite3
+def count_reports(url: str) -> int:
+    from sqlalchemy import create_engine, text
 
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT count(*) FROM report WHERE status = 'submitted'").fetchone()[0]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM report WHERE status = 'submitted'")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def bare_database(env: dict[str, str], tmp: str) -> dict[str, str]:
+    """The reference endpoint's database: a SQLite file, or a table in the PostgreSQL the app used."""
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        return {"BARE_DB": os.path.join(tmp, "bare.db")}
+    import psycopg
+
+    plain = url.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bare_hit (id serial PRIMARY KEY, body text NOT NULL)")
+    return {"BARE_DATABASE_URL": plain}
 
 
 # -- HTTP --------------------------------------------------------------------------------------
 
 
-def request(b: Browser, port: int, method: str, path: str, data: dict | None = None,
-            timeout: float = 30.0) -> tuple[int, str, float]:
-    body = urlencode(data, doseq=True).encode() if data is not None else None
-    headers = {"Host": f"{HOST}:{port}", "User-Agent": "skp-bench/1", "Accept-Encoding": "identity"}
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    if b.cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in b.cookies.items())
-    for attempt in (1, 2):
-        if b.conn is None:
-            b.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-        started = time.perf_counter()
-        try:
-            b.conn.request(method, path, body=body, headers=headers)
-            resp = b.conn.getresponse()
-            payload = resp.read()
-        except (OSError, http.client.HTTPException):
-            b.conn.close()
-            b.conn = None
-            if attempt == 2:
-                raise
-            continue  # a keep-alive connection the server had closed: once more on a new one
-        seconds = time.perf_counter() - started
-        for name, value in resp.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                b.cookies[key.strip()] = rest.split(";", 1)[0]
-        if (resp.getheader("connection") or "").lower() == "close":
-            b.conn.close()
-            b.conn = None
-        return resp.status, payload.decode("utf-8", "replace"), seconds
-    raise AssertionError("unreachable")
+async def request(b: Browser, port: int, method: str, path: str, data: dict | None = None,
+                  timeout: float = 30.0) -> tuple[int, str, float]:
+    """One request of browser ``b`` over its own keep-alive connection: (status, body, seconds)."""
+    if b.client is None or b.client.port != port:
+        b.client = Client(HOST, port)
+    response = await b.client.request(method, path, data, timeout)
+    return response.status, response.text, response.seconds
 
 
 def free_port() -> int:
@@ -227,35 +218,35 @@ class Server:
 
 
 def run_phase(browsers: list[Browser], work, deadline: float) -> tuple[list[float], float, list[str]]:  # type: ignore[no-untyped-def]
-    """Each browser in its own thread runs ``work(browser)`` (a generator of latencies); bounded by time."""
+    """All browsers at once, each running ``work(browser)`` (an async generator of latencies); bounded by time."""
+    return asyncio.run(_phase(browsers, work, deadline))
+
+
+async def _phase(browsers: list[Browser], work, deadline: float) -> tuple[list[float], float, list[str]]:  # type: ignore[no-untyped-def]
     latencies: list[float] = []
     errors: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(browsers) + 1)
 
-    def body(b: Browser) -> None:
-        start.wait()
-        mine, bad = [], []
+    async def body(b: Browser) -> None:
         try:
-            for seconds in work(b):
-                mine.append(seconds)
+            async for seconds in work(b):
+                latencies.append(seconds)
                 if time.monotonic() > deadline:
-                    bad.append("deadline reached")
+                    errors.append("deadline reached")
                     break
         except Exception as error:  # noqa: BLE001 - reported, not hidden
-            bad.append(f"{type(error).__name__}: {error}")
-        with lock:
-            latencies.extend(mine)
-            errors.extend(bad)
+            errors.append(f"{type(error).__name__}: {error}")
 
-    threads = [threading.Thread(target=body, args=(b,), daemon=True) for b in browsers]
-    for t in threads:
-        t.start()
-    start.wait()
     began = time.perf_counter()
-    for t in threads:
-        t.join(max(1.0, deadline - time.monotonic() + 35))
-    return latencies, time.perf_counter() - began, errors
+    try:
+        await asyncio.wait_for(asyncio.gather(*(body(b) for b in browsers)),
+                               max(1.0, deadline - time.monotonic() + 35))
+    except TimeoutError:
+        errors.append("phase did not finish in time")
+    wall = time.perf_counter() - began
+    for b in browsers:  # connections belong to this phase's event loop
+        if b.client is not None:
+            await b.client.close()
+    return latencies, wall, errors
 
 
 def pct(values: list[float], p: float) -> float:
@@ -289,57 +280,62 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="time bound per phase")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
+                        help="postgres: the empty database in TEST_DATABASE_URL (scripts/with-postgres.sh)")
     args = parser.parse_args()
     say(f"# web bench: {machine()}; gunicorn -w {args.workers} -k gthread --threads {args.threads}, "
-        f"{args.clients} concurrent clients x {args.per_client} requests per phase")
+        f"{args.clients} concurrent clients x {args.per_client} requests per phase; database {args.database}")
     with tempfile.TemporaryDirectory(prefix="skp-web-bench-") as tmp:
         env = bench_env(tmp)
+        if args.database == "postgres":
+            if not os.environ.get("TEST_DATABASE_URL"):
+                sys.exit("web bench: --database postgres needs TEST_DATABASE_URL (scripts/with-postgres.sh)")
+            env["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
         started = time.perf_counter()
         browsers = seed(env, args.clients, args.per_client + 1)
         say(f"# seeded {args.clients} workers with {args.per_client + 1} open monthly client-months each "
             f"in {time.perf_counter() - started:.1f} s")
-        db_path = env["DATABASE_URL"].removeprefix("sqlite:///")
-        before = count_reports(db_path)
+        before = count_reports(env["DATABASE_URL"])
         server = Server("wsgi:app", env, args.workers, args.threads, os.path.join(tmp, "app.log"))
         try:
             server.wait_ready("/login")
             port = server.port
 
-            def login(b: Browser) -> None:
-                status, html, _ = request(b, port, "GET", "/login")
-                status, _, _ = request(b, port, "POST", "/login",
+            async def login(b: Browser) -> None:
+                status, html, _ = await request(b, port, "GET", "/login")
+                status, _, _ = await request(b, port, "POST", "/login",
                                        {"csrf_token": csrf(html), "email": b.email, "password": PASSWORD})
                 if status != 302:
                     raise RuntimeError(f"login of {b.email} answered {status}")
 
-            def open_form(b: Browser, target: Target) -> float:
-                status, html, seconds = request(b, port, "GET", target.path)
+            async def open_form(b: Browser, target: Target) -> float:
+                status, html, seconds = await request(b, port, "GET", target.path)
                 if status != 200:
                     raise RuntimeError(f"form {target.path} answered {status}")
                 b.tokens.append({"csrf_token": csrf(html), "submission_token": hidden(html, "submission_token"),
                                  "version": hidden(html, "version"), "closing": hidden(html, "closing")})
                 return seconds
 
-            def submit(b: Browser, target: Target, tokens: dict[str, str]) -> float:
-                status, html, seconds = request(b, port, "POST", target.path,
+            async def submit(b: Browser, target: Target, tokens: dict[str, str]) -> float:
+                status, html, seconds = await request(b, port, "POST", target.path,
                                                 {**target.answers, **tokens, "action": "submit"})
                 if status != 302:
                     errors = re.findall(r'class="form-error-message"[^>]*>(.*?)<', html)[:3]
                     raise RuntimeError(f"submit {target.path} answered {status} {errors}")
                 return seconds
 
-            def warm(b: Browser):  # type: ignore[no-untyped-def]
-                login(b)
-                open_form(b, b.targets[0])
-                yield submit(b, b.targets[0], b.tokens.pop())
+            async def warm(b: Browser):  # type: ignore[no-untyped-def]
+                await login(b)
+                await open_form(b, b.targets[0])
+                yield await submit(b, b.targets[0], b.tokens.pop())
 
-            def forms_phase(b: Browser):  # type: ignore[no-untyped-def]
+            async def forms_phase(b: Browser):  # type: ignore[no-untyped-def]
                 for target in b.targets[1:]:
-                    yield open_form(b, target)
+                    yield await open_form(b, target)
 
-            def submit_phase(b: Browser):  # type: ignore[no-untyped-def]
+            async def submit_phase(b: Browser):  # type: ignore[no-untyped-def]
                 for target, tokens in zip(b.targets[1:], b.tokens, strict=True):
-                    yield submit(b, target, tokens)
+                    yield await submit(b, target, tokens)
 
             _, _, errors = run_phase(browsers, warm, time.monotonic() + args.max_seconds)
             if errors:
@@ -348,31 +344,31 @@ def main() -> None:
             sub_lat, sub_wall, sub_err = run_phase(browsers, submit_phase, time.monotonic() + args.max_seconds)
         finally:
             server.stop()
-        inserted = count_reports(db_path) - before - len(browsers)  # minus the warm-up submits
+        inserted = count_reports(env["DATABASE_URL"]) - before - len(browsers)  # minus the warm-up submits
         form_rps = report("form", form_lat, form_wall, form_err, len(browsers))
         sub_rps = report("submit", sub_lat, sub_wall, sub_err, len(browsers))
         say(f"# submits stored as new reports: {inserted} of {len(sub_lat)} measured")
 
-        bare_env = {**env, "BARE_DB": os.path.join(tmp, "bare.db")}
+        bare_env = {**env, **bare_database(env, tmp)}
         bare = Server("bench.bare_app:app", bare_env, args.workers, args.threads, os.path.join(tmp, "bare.log"))
         try:
             bare.wait_ready("/hit")
             for b in browsers:
-                if b.conn is not None:
-                    b.conn.close()
-                    b.conn = None
-                b.cookies.clear()
+                b.client = None  # a new browser: no cookies of the real app
 
-            def bare_phase(b: Browser):  # type: ignore[no-untyped-def]
+            async def bare_phase(b: Browser):  # type: ignore[no-untyped-def]
                 for target, tokens in zip(b.targets[1:], b.tokens, strict=True):
-                    status, _, seconds = request(b, bare.port, "POST", "/hit",
+                    status, _, seconds = await request(b, bare.port, "POST", "/hit",
                                                  {**target.answers, **tokens, "action": "submit"})
                     if status != 200:
                         raise RuntimeError(f"bare answered {status}")
                     yield seconds
 
-            run_phase(browsers[:2], lambda b: (request(b, bare.port, "GET", "/hit")[2] for _ in range(3)),
-                      time.monotonic() + 30)
+            async def bare_warm(b: Browser):  # type: ignore[no-untyped-def]
+                for _ in range(3):
+                    yield (await request(b, bare.port, "GET", "/hit"))[2]
+
+            run_phase(browsers[:2], bare_warm, time.monotonic() + 30)
             bare_lat, bare_wall, bare_err = run_phase(browsers, bare_phase, time.monotonic() + args.max_seconds)
         finally:
             bare.stop()
