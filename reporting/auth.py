@@ -76,9 +76,8 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = User.by_email(form.email.data or "")
         stored_hash = user.password_hash if user is not None and user.active else ""
-        # End the read transaction before argon2 runs (~0.3 s of CPU): on SQLite every transaction
-        # holds the write lock (BEGIN IMMEDIATE), and a login rush would otherwise queue every
-        # request of every worker behind the hashing, past the busy timeout.
+        # End the read transaction before argon2 runs (~0.3 s of CPU): nothing must be held
+        # while hashing (on SQLite a rehash below takes the write lock only when it writes).
         db.session.rollback()
         if stored_hash and verify_password(stored_hash, form.password.data or ""):
             if needs_rehash(user.password_hash):
