@@ -2,12 +2,14 @@
 
 Usage::
 
-    .venv/bin/python bench/web_bench.py                        # 40 clients x 8 forms + 8 submits each
+    .venv/bin/python bench/web_bench.py                        # SQLite, 40 clients x 20 forms + 20 submits each
+    WITH_POSTGRES_DURABLE=1 scripts/with-postgres.sh .venv/bin/python bench/web_bench.py --database postgres
     .venv/bin/python bench/web_bench.py --clients 2 --per-client 2 --workers 1 --threads 2   # smoke
 
 What runs (all on 127.0.0.1, bounded in requests and in time, stopped by this script):
 
-1. a temporary SQLite database, migrated and seeded in this process: one SKP worker per simulated
+1. a database, migrated and seeded in this process: a temporary SQLite file, or (``--database
+   postgres``) the empty PostgreSQL database in ``TEST_DATABASE_URL``; one SKP worker per simulated
    client (browser), each with clients whose intake report is already submitted, so that every
    measured month is a monthly report (Del 3/4 only) of a distinct client-month;
 2. the real app under ``gunicorn -w 4 -k gthread --threads 4`` (as README's production line) with
@@ -20,7 +22,11 @@ What runs (all on 127.0.0.1, bounded in requests and in time, stopped by this sc
    (``forms.sample.sample_answers`` along the real skip logic + ``forms.to_formdata``) for each of
    those months: every submit is a real insert (checked: 302 and the row count afterwards);
 4. the same load against ``bench/bare_app.py`` (one view, validates nothing, inserts one row into its
-   own SQLite table) under the same gunicorn settings, with the same request bodies.
+   own table in the same database) under the same gunicorn settings, with the same request bodies.
+
+The simulated browsers are coroutines of one asyncio event loop in this process, each with its own
+keep-alive connection and cookies (``bench/aio_http.py``): it sends the next request as soon as
+the answer is read (a closed loop), and costs the shared 2 cores far less than threads would.
 
 Output: one figure per line, ``web <endpoint> <figure> <value>``, then ``ratio_to_bare`` lines.
 """
@@ -275,7 +281,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_WEB_CLIENTS", "40")),
                         help="concurrent simulated browsers (one SKP worker each)")
-    parser.add_argument("--per-client", type=int, default=int(os.environ.get("BENCH_WEB_PER_CLIENT", "8")),
+    parser.add_argument("--per-client", type=int, default=int(os.environ.get("BENCH_WEB_PER_CLIENT", "20")),
                         help="forms opened and reports submitted per browser in each phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")

@@ -148,7 +148,7 @@ def machine() -> str:
 
 def database_version(url: str) -> str:
     if url.startswith("sqlite"):
-        return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=FULL, BEGIN IMMEDIATE)"
+        return f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=FULL, write lock from the first write)"
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
