@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/web_bench.py                        # SQLite, 40 clients x 20 forms + 20 submits each
+    .venv/bin/python bench/web_bench.py                        # SQLite, 40 clients x 40 forms + 40 submits each
     WITH_POSTGRES_DURABLE=1 scripts/with-postgres.sh .venv/bin/python bench/web_bench.py --database postgres
     .venv/bin/python bench/web_bench.py --clients 2 --per-client 2 --workers 1 --threads 2   # smoke
 
@@ -22,7 +22,8 @@ What runs (all on 127.0.0.1, bounded in requests and in time, stopped by this sc
    (``forms.sample.sample_answers`` along the real skip logic + ``forms.to_formdata``) for each of
    those months: every submit is a real insert (checked: 302 and the row count afterwards);
 4. the same load against ``bench/bare_app.py`` (one view, validates nothing, inserts one row into its
-   own table in the same database) under the same gunicorn settings, with the same request bodies.
+   own table in the same database) under the same gunicorn settings, with the same request bodies,
+   each sent ``BARE_ROUNDS`` (4) times so that the reference phase lasts long enough to be steady.
 
 The simulated browsers are coroutines of one asyncio event loop in this process, each with its own
 keep-alive connection and cookies (``bench/aio_http.py``): it sends the next request as soon as
@@ -56,6 +57,7 @@ from bench.common import BIN, ROOT, app_in, bench_env, load_average, machine, sa
 
 PASSWORD = "bench-adgangskode-9f3k2"  # noqa: S105 - throwaway users in a temporary database
 HOST = "127.0.0.1"
+BARE_ROUNDS = 4
 CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"'
                      r'|<input[^>]*value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -281,7 +283,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=int(os.environ.get("BENCH_WEB_CLIENTS", "40")),
                         help="concurrent simulated browsers (one SKP worker each)")
-    parser.add_argument("--per-client", type=int, default=int(os.environ.get("BENCH_WEB_PER_CLIENT", "20")),
+    parser.add_argument("--per-client", type=int, default=int(os.environ.get("BENCH_WEB_PER_CLIENT", "40")),
                         help="forms opened and reports submitted per browser in each phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
@@ -363,7 +365,9 @@ def main() -> None:
                 b.client = None  # a new browser: no cookies of the real app
 
             async def bare_phase(b: Browser):  # type: ignore[no-untyped-def]
-                for target, tokens in zip(b.targets[1:], b.tokens, strict=True):
+                # The same bodies BARE_ROUNDS times: the bare phase is otherwise over too soon to be a
+                # steady reference.
+                for target, tokens in list(zip(b.targets[1:], b.tokens, strict=True)) * BARE_ROUNDS:
                     status, _, seconds = await request(b, bare.port, "POST", "/hit",
                                                  {**target.answers, **tokens, "action": "submit"})
                     if status != 200:
