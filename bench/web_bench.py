@@ -214,6 +214,20 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer in time")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by gunicorn: its master and its workers."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # a process that just ended
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if self.proc.pid in (pid, ppid):
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -265,12 +279,16 @@ def pct(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def report(endpoint: str, latencies: list[float], wall: float, errors: list[str], clients: int) -> float:
+def report(endpoint: str, latencies: list[float], wall: float, errors: list[str], clients: int,
+           cpu: float) -> float:
     rps = len(latencies) / wall if wall > 0 else 0.0
     say(f"web {endpoint} requests_per_second {rps:.1f}  ({len(latencies)} requests in {wall:.2f} s, "
         f"{clients} concurrent clients, errors {len(errors)}; load {load_average()})")
     for p in (50, 95, 99):
         say(f"web {endpoint} p{p}_ms {pct(latencies, p) * 1000:.1f}")
+    per_request = 1000 * cpu / len(latencies) if latencies else float("nan")
+    say(f"web {endpoint} server_cpu_ms_per_request {per_request:.2f}  (gunicorn master and workers, user + "
+        f"system; steadier than requests/s on a shared machine)")
     if errors:
         say(f"# {endpoint} errors (first 3): {errors[:3]}")
     return rps
@@ -348,13 +366,16 @@ def main() -> None:
             _, _, errors = run_phase(browsers, warm, time.monotonic() + args.max_seconds)
             if errors:
                 raise RuntimeError(f"warm-up failed: {errors[:3]}")
+            cpu = [server.cpu_seconds()]
             form_lat, form_wall, form_err = run_phase(browsers, forms_phase, time.monotonic() + args.max_seconds)
+            cpu.append(server.cpu_seconds())
             sub_lat, sub_wall, sub_err = run_phase(browsers, submit_phase, time.monotonic() + args.max_seconds)
+            cpu.append(server.cpu_seconds())
         finally:
             server.stop()
         inserted = count_reports(env["DATABASE_URL"]) - before - len(browsers)  # minus the warm-up submits
-        form_rps = report("form", form_lat, form_wall, form_err, len(browsers))
-        sub_rps = report("submit", sub_lat, sub_wall, sub_err, len(browsers))
+        form_rps = report("form", form_lat, form_wall, form_err, len(browsers), cpu[1] - cpu[0])
+        sub_rps = report("submit", sub_lat, sub_wall, sub_err, len(browsers), cpu[2] - cpu[1])
         say(f"# submits stored as new reports: {inserted} of {len(sub_lat)} measured")
 
         bare_env = {**env, **bare_database(env, tmp)}
@@ -379,10 +400,12 @@ def main() -> None:
                     yield (await request(b, bare.port, "GET", "/hit"))[2]
 
             run_phase(browsers[:2], bare_warm, time.monotonic() + 30)
+            bare_cpu = bare.cpu_seconds()
             bare_lat, bare_wall, bare_err = run_phase(browsers, bare_phase, time.monotonic() + args.max_seconds)
+            bare_cpu = bare.cpu_seconds() - bare_cpu
         finally:
             bare.stop()
-        bare_rps = report("bare", bare_lat, bare_wall, bare_err, len(browsers))
+        bare_rps = report("bare", bare_lat, bare_wall, bare_err, len(browsers), bare_cpu)
         say(f"web form ratio_to_bare {form_rps / bare_rps:.2f}  (form requests/s over bare requests/s)")
         say(f"web submit ratio_to_bare {sub_rps / bare_rps:.2f}  (target >= 0.50)")
         say(f"web targets: submit ratio_to_bare >= 0.50 {'met' if sub_rps / bare_rps >= 0.5 else 'NOT met'}; "
