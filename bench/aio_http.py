@@ -16,25 +16,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from loadtest.http import Response
+
 
 class ProtocolError(RuntimeError):
     """The server's answer was not what this small client understands."""
-
-
-@dataclass
-class Response:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    seconds: float
-
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        return next((value for key, value in self.headers if key == name), None)
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
 
 
 @dataclass
@@ -62,8 +48,7 @@ class Client:
                 if attempt == 2:
                     raise
                 continue  # a keep-alive connection the server had closed: once more on a new one
-            self._keep_cookies(response)
-            if (response.header("connection") or "").lower() == "close":
+            if response.headers.get("connection", "").lower() == "close":
                 await self.close()
             return response
         raise AssertionError("unreachable")
@@ -92,19 +77,16 @@ class Client:
         parts = status_line.split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
             raise ProtocolError(f"bad status line {status_line!r}")
-        headers = []
+        headers: dict[str, str] = {}
         for line in header_lines:
             if line:
                 name, _, value = line.partition(":")
-                headers.append((name.strip().lower(), value.strip()))
-        length = next((value for key, value in headers if key == "content-length"), None)
-        if length is None:
+                name, value = name.strip().lower(), value.strip()
+                headers[name] = value
+                if name == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    self.cookies[key.strip()] = rest.split(";", 1)[0]
+        if "content-length" not in headers:
             raise ProtocolError("answer without Content-Length")
-        body = await self._reader.readexactly(int(length))
+        body = await self._reader.readexactly(int(headers["content-length"]))
         return Response(int(parts[1]), headers, body, time.perf_counter() - started)
-
-    def _keep_cookies(self, response: Response) -> None:
-        for name, value in response.headers:
-            if name == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key.strip()] = rest.split(";", 1)[0]
