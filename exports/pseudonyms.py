@@ -62,8 +62,23 @@ def new_evaluation_secret() -> bytes:
     return secrets.token_bytes(MIN_SECRET_BYTES)
 
 
-def _encode(digest: bytes, length: int) -> str:
-    number = int.from_bytes(digest[:8], "big")  # 64 bits ≥ 5 bits × 9
+_BODY_MASK = (1 << 5 * BODY_LENGTH) - 1
+_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+
+
+def _body(digest: bytes) -> int:
+    """The bits of ``digest`` that the pseudonym's characters carry (5 per character)."""
+    return int.from_bytes(digest[:8], "big") & _BODY_MASK  # 64 bits ≥ 5 bits × 9
+
+
+def _canonical(text: str) -> int | str:
+    """The id as stored for the collision check: a plain decimal as an int (half the memory of a str)."""
+    if text.isdigit() and text.isascii() and (text == "0" or text[0] != "0"):
+        return int(text)
+    return text
+
+
+def _encode(number: int, length: int) -> str:
     chars = []
     for _ in range(length):
         number, rest = divmod(number, 32)
@@ -88,7 +103,8 @@ class Pseudonymizer:
             raise ValueError(f"the pseudonym key must be at least {MIN_SECRET_BYTES} bytes")
         self._key = bytes(key)
         self.mode = mode
-        self._seen: dict[str, str] = {}
+        # (body << 3 | kind) -> id: one small int key per id, so memory stays low for 100k+ ids.
+        self._seen: dict[int, int | str] = {}
         self._last: dict[str, tuple[object, str]] = {}  # kind -> (id, pseudonym): rows repeat an id in runs
 
     @classmethod
@@ -125,11 +141,12 @@ class Pseudonymizer:
         if not text:
             raise ValueError("cannot pseudonymise an empty id")
         message = _DOMAIN + kind.encode() + b"\x00" + text.encode("utf-8")
-        digest = hmac.new(self._key, message, hashlib.sha256).digest()
-        result = prefix + _encode(digest, BODY_LENGTH)
-        previous = self._seen.setdefault(result, text)
-        if previous != text:
+        body = _body(hmac.new(self._key, message, hashlib.sha256).digest())
+        canonical = _canonical(text)
+        previous = self._seen.setdefault(body << 3 | _KIND_INDEX[kind], canonical)
+        if previous != canonical:
             raise PseudonymCollision(f"two {kind} ids map to the same pseudonym; use another key")
+        result = prefix + _encode(body, BODY_LENGTH)
         self._last[kind] = (ident, result)
         return result
 

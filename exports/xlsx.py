@@ -86,7 +86,7 @@ _EXCEL_ESCAPE = re.compile("_x[0-9A-Fa-f]{4}_")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _FLUSH_CHARS = 1 << 18
 _TAIL_MEMO_CHARS = 64  # texts up to this length are remembered: pseudonyms, months, labels repeat
-_TAIL_MEMO_ENTRIES = 50_000
+_TAIL_MEMO_ENTRIES = 8_192  # bounded: memory stays flat however many distinct ids an export holds
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -86,12 +86,14 @@ def test_text_secret_is_accepted_when_long_enough():
 def test_a_collision_within_one_export_is_an_error_not_a_silent_merge(monkeypatch):
     import exports.pseudonyms as module
 
-    monkeypatch.setattr(module, "_encode", lambda digest, length: "A" * length)
+    monkeypatch.setattr(module, "_body", lambda digest: 0)  # every id gets the same pseudonym
     p = Pseudonymizer.keyed(SECRET)
     p.client(1)
-    assert p.client(1) == "K" + "A" * 9  # the same id again is fine
-    with pytest.raises(PseudonymCollision):
-        p.client(2)
+    p.worker(2)  # another kind has its own prefix: no collision
+    assert p.client(1) == p.client("1") == "K" + "0" * 9  # the same id again is fine
+    for other in (2, "01", "x"):  # "01" is not the id 1
+        with pytest.raises(PseudonymCollision):
+            p.client(other)
 
 
 def test_description_names_the_scheme_in_danish_without_the_key():
