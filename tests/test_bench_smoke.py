@@ -39,7 +39,7 @@ def test_export_and_web_benchmarks_print_their_figures() -> None:
     assert export.returncode == 0, export_out
     assert web.returncode == 0, web_out
     for name in ("seed_seconds", "export_seconds", "rows_per_second", "peak_rss_mib", "bound_seconds",
-                 "ratio_to_bound"):
+                 "ratio_to_bound", "inprocess_seconds"):
         _figure(export_out, "export[200]", name)
     _figure(export_out, "export[200]", "pandas_seconds", "skipped")
     assert "best of 2" in export_out
