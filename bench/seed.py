@@ -25,7 +25,7 @@ from forms.sample import sample_answers
 from reporting.clients_models import Client, ClientNumber, Course, Report, format_system_number
 from reporting.extensions import db
 from reporting.models import Municipality, Unit, User
-from reporting.schedule import CourseFacts, Period, deadline_end, due_parts
+from reporting.schedule import CourseFacts, Period, deadline_end, due_parts, q17_pending_after
 
 POOL = 64  # answer sets per combination of due parts
 BATCH = 5000
@@ -118,8 +118,7 @@ def seed_client_months(target: int, now: datetime | None = None, seed: int = 200
                 answers["q16_dato"] = contact_start.isoformat()
             if "q40" in answers:
                 answers["q40"] = period.last_day.isoformat()
-            if "q17" in answers:
-                pending = answers["q17"] == 3
+            pending = q17_pending_after(answers, pending)
             deadline = deadline_end(period)
             submitted = deadline - timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 20))
             if rng.random() < 0.12:

@@ -21,7 +21,7 @@ from reporting.clients import create_client, start_course
 from reporting.clients_models import Course, Report
 from reporting.extensions import db
 from reporting.models import User
-from reporting.schedule import CourseFacts, Period, deadline_end, due_parts
+from reporting.schedule import CourseFacts, Period, deadline_end, due_parts, q17_pending_after
 
 BATCH = 2000
 
@@ -77,8 +77,7 @@ def _course_reports(rng: random.Random, definition: Questionnaire, course: Cours
         closing = plan.closes and period == plan.last
         due = due_parts(CourseFacts(facts.intake, facts.contact_start, q17_pending=pending_q17), period, closing)
         answers = sample_answers(definition, due.sections, due.reask, rng=rng, overrides=_overrides(rng, plan, period))
-        if "q17" in answers:
-            pending_q17 = answers["q17"] == 3
+        pending_q17 = q17_pending_after(answers, pending_q17)
         yield _report_row(rng, course, period, answers, closing, now)
         period = period + 1
 

@@ -37,13 +37,12 @@ from reporting.clock import now
 from reporting.coordination_models import Setting
 from reporting.extensions import db
 from reporting.models import Municipality, User
-from reporting.schedule import SECTIONS, CourseFacts, NotInCourse, Period, due_parts
+from reporting.schedule import SECTIONS, CourseFacts, NotInCourse, Period, due_parts, q17_pending_after
 from reporting.scope import scope_filter
 from reporting.survey_models import SurveyResponse, SurveyWave
 
 SECRET_SETTING = "export_pseudonym_secret"  # noqa: S105 - the name of the setting, not a secret
 YIELD_PER = 1000
-Q17_NO_MEETING = 3
 PSEUDONYM_MODES = {"keyed": "Nøglede (stabile på tværs af udtræk)", "random": "Tilfældige for dette udtræk"}
 DATE_MODES = {"year_month": "År-måned (ÅÅÅÅ-MM)", "months_since_start": "Måneder siden kontaktstart"}
 
@@ -146,8 +145,7 @@ def report_records(scope: int | None, request: ExportRequest) -> Iterator[Report
             sections, reask = due.sections, due.reask
         except (NotInCourse, ValueError):  # inconsistent data: keep every answer rather than hide it
             sections, reask = frozenset(SECTIONS), frozenset()
-        if "q17" in answers:
-            pending = answers["q17"] == Q17_NO_MEETING
+        pending = q17_pending_after(answers, pending)
         yield ReportRecord(client_id, worker_id, course_id, number, municipality, intake, contact_start, closing,
                            status, period, answers, version, bool(closes), frozenset(sections), frozenset(reask))
 

@@ -23,12 +23,11 @@ from reporting.clock import now
 from reporting.display import HELPERS
 from reporting.extensions import db
 from reporting.models import User
-from reporting.schedule import CourseFacts, Period, due_parts, report_status
+from reporting.schedule import CourseFacts, Period, due_parts, q17_pending_after, report_status
 from reporting.scope import current_scope, scope_filter, scope_label
 
 bp = Blueprint("quality", __name__, url_prefix="/coordinator/quality")
 
-Q17_NO_MEETING = 3  # Q17 = 3 "Intet 1. samværsmøde": Q17/Q18 are asked again next month (E18)
 
 
 @dataclass(frozen=True)
@@ -94,12 +93,12 @@ def not_applicable_answers(scope: int | None, moment: datetime, day: int) -> lis
 
     courses = _courses(scope)
     cases: list[Case] = []
-    latest_q17: dict[int, object] = {}
+    q17_pending: dict[int, bool] = {}  # course id -> pending after the reports seen so far
     columns = (Report.status, Report.answers, Report.definition_key, Report.definition_version, Report.closes_course)
     for course_id, period, status, answers, key, version, closes in _reports(scope, *columns):
         course, month = courses[course_id], Period.of(period)
         try:
-            facts = _facts(course, latest_q17.get(course_id) == Q17_NO_MEETING)
+            facts = _facts(course, q17_pending.get(course_id, False))
             due = due_parts(facts, month, closing=closes or facts.closing == month)
             definition = get_definition(key, version)
         except (ValueError, LookupError) as problem:
@@ -109,8 +108,8 @@ def not_applicable_answers(scope: int | None, moment: datetime, day: int) -> lis
         stray = sorted(set(answers or {}) - applicable)
         if stray:
             cases.append(_case(course, month, "Svar på: " + ", ".join(stray)))
-        if status == "submitted" and "q17" in (answers or {}):
-            latest_q17[course_id] = answers["q17"]
+        if status == "submitted":
+            q17_pending[course_id] = q17_pending_after(answers or {}, q17_pending.get(course_id, False))
     return cases
 
 

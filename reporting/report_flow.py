@@ -20,7 +20,7 @@ from reporting.clients import start_course
 from reporting.clients_models import Client, Course, Report
 from reporting.clock import now
 from reporting.extensions import db
-from reporting.schedule import CourseFacts, DueParts, Period, deadline_end, due_parts
+from reporting.schedule import CourseFacts, DueParts, Period, deadline_end, due_parts, q17_pending_after
 
 DEFINITION_KEY = "skp_monthly"
 #: Q41 code 7 "Kontaktforløbet er udsat" pauses a course instead of ending it (spec §2.5, D5).
@@ -119,12 +119,12 @@ def _report_of(course: Course, period: Period) -> Report | None:
 
 
 def _q17_pending(course: Course, period: Period) -> bool:
-    """True while the latest earlier answer to Q17 is 3, "Intet 1. samværsmøde" (E18)."""
-    latest = None
-    for report in course.reports:
-        if report.period < period.first_day and report.status == "submitted" and "q17" in report.answers:
-            latest = report.answers["q17"]
-    return latest == 3
+    """Whether Q17/Q18 are asked again in ``period``, from the course's earlier submitted reports."""
+    pending = False
+    for report in course.reports:  # ordered by period
+        if report.period < period.first_day and report.status == "submitted":
+            pending = q17_pending_after(report.answers, pending)
+    return pending
 
 
 def _definition_for(report: Report | None) -> Questionnaire:

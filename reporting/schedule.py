@@ -18,9 +18,10 @@ the month comes from user input.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, overload
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -43,6 +44,8 @@ SECTIONS: tuple[str, ...] = tuple(SECTION_TIMING)
 
 #: Del 1 questions re-asked in later reports while Q17 = 3 "Intet 1. samværsmøde" (E18).
 Q17_REASK: frozenset[str] = frozenset({"q17", "q18"})
+#: Q17 = 3 "Intet 1. samværsmøde": Q17/Q18 are asked again the next month (E18).
+Q17_NO_MEETING = 3
 
 _PERIOD_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 _MIN_INDEX = 1 * 12  # 0001-01
@@ -421,3 +424,12 @@ def format_period_da(period: Period) -> str:
     from babel.dates import format_date
 
     return format_date(period.first_day, "LLLL y", locale="da")
+
+
+def q17_pending_after(answers: Mapping[str, Any], pending: bool) -> bool:
+    """``CourseFacts.q17_pending`` for the next month, after a submitted report with ``answers`` (E18).
+
+    Fold it over a course's submitted reports in month order, starting from False: the latest answer
+    to Q17 decides, and a report that did not ask Q17 leaves ``pending`` as it was.
+    """
+    return answers["q17"] == Q17_NO_MEETING if "q17" in answers else pending

@@ -21,6 +21,7 @@ from reporting.schedule import (
     format_date_da,
     format_period_da,
     months_between,
+    q17_pending_after,
     report_status,
 )
 
@@ -239,6 +240,16 @@ def test_q17_is_re_asked_after_intake_while_no_first_meeting():
     assert due_parts(pending, P("2008-11"), closing=True).reask == {"q17", "q18"}
     met = CourseFacts(intake=P("2008-08"), q17_pending=False)
     assert due_parts(met, P("2008-09")).reask == frozenset()
+
+
+def test_q17_stays_pending_until_a_later_report_answers_it_otherwise():
+    """E18: the latest submitted answer to Q17 decides; a month that did not ask Q17 changes nothing."""
+    reports = [{"q17": 3, "q18": 1}, {"q19": 2}, {"q17": 3}, {}, {"q17": 1}, {"q20": 4}]
+    pending, seen = False, []
+    for answers in reports:
+        pending = q17_pending_after(answers, pending)
+        seen.append(pending)
+    assert seen == [True, True, True, True, False, False]
 
 
 def test_months_outside_the_course_are_refused():
