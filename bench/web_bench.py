@@ -105,7 +105,7 @@ def seed(env: dict[str, str], browsers: int, months_each: int, seed_value: int =
         from reporting.clients_models import Report
         from reporting.clock import now
         from reporting.extensions import db
-        from reporting.schedule import CourseFacts, Period, due_parts
+        from reporting.schedule import CourseFacts, Period, due_parts, q17_pending_after
 
         rng = random.Random(seed_value)
         definition = get_definition("skp_monthly")
@@ -125,7 +125,7 @@ def seed(env: dict[str, str], browsers: int, months_each: int, seed_value: int =
                 while True:
                     answers = sample_answers(definition, sorted(due.sections), rng=rng,
                                              overrides={"q16": 2, "q16_dato": contact.isoformat()})
-                    if answers.get("q17") != 3:
+                    if not q17_pending_after(answers, False):  # monthly-only months follow
                         break
                 stamp = intake.ends_at
                 db.session.execute(insert(Report.__table__), [{
