@@ -399,7 +399,9 @@ def bench_size(n: int, pandas_max: int, exporter: str, keep: bool, repeat: int =
             use = "cli" if seeded["export_cli"] and export_cli_available(env) else "standin"
         run = child("export" if use == "cli" else "standin", xlsx, env=env)
         inside = os.path.join(tmp, "inprocess.xlsx")
-        inprocess = [child("inprocess", inside, env=env)] if use == "cli" else []
+        # The in-process run is the default export only: BENCH_EXPORT_ARGS reach the CLI alone.
+        same_export = use == "cli" and not os.environ.get("BENCH_EXPORT_ARGS", "").strip()
+        inprocess = [child("inprocess", inside, env=env)] if same_export else []
         values = os.path.join(tmp, "values.marshal")
         extracted = child("extract", xlsx, values, env=env)
         note = (f"{extracted['sheets']} sheets, {extracted['cells']:,} cells, "

@@ -29,7 +29,6 @@ from reporting.scope import current_scope, scope_filter, scope_label
 bp = Blueprint("quality", __name__, url_prefix="/coordinator/quality")
 
 
-
 @dataclass(frozen=True)
 class Case:
     system_number: str
