@@ -49,6 +49,7 @@ loadtest: install system-deps
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # Benchmarks (not part of `make test`; see README "Performance"). 127.0.0.1 only, bounded, self-stopping.
 # BENCH_SIZES=10000,100000,500000 runs the full export set; BENCH_PANDAS_MAX caps the pandas reference.

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from loadtest.http import Response
+from perf.http import Response
 
 
 class ProtocolError(RuntimeError):

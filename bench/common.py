@@ -8,7 +8,6 @@ Every benchmark runs the real app with ``APP_ENV=production``, a freshly generat
 from __future__ import annotations
 
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -59,34 +58,6 @@ def app_in(env: dict[str, str], upgrade: bool = False):  # type: ignore[no-untyp
         with app.app_context():
             alembic_upgrade()
     return app
-
-
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return (f"nproc={os.cpu_count()} cpu={model!r} mem={mem} python={platform.python_version()} "
-            f"load={load_average()}")
 
 
 def say(line: str) -> None:

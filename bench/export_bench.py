@@ -46,7 +46,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BIN, ROOT, bench_env, load_average, machine, say
+from bench.common import BIN, ROOT, bench_env, say
+from perf.machine import load_average, machine
 
 HERE = Path(__file__).resolve()
 CHUNK_ROWS = 2000
@@ -114,7 +115,7 @@ def mode_inprocess(out: str) -> None:
 
     app = app_in(dict(os.environ))
     with app.app_context():
-        from reporting.export_source import ExportRequest, run_export
+        from reporting.evaluation.source import ExportRequest, run_export
 
         started = time.perf_counter()
         run_export(out, ExportRequest(), scope=None, user_id=None, via="cli")
@@ -132,8 +133,8 @@ def mode_standin(out: str) -> None:
 
         from exports.xlsx import Workbook
         from forms import get_definition
-        from reporting.clients_models import Client, Course, Report
-        from reporting.extensions import db
+        from reporting.core.extensions import db
+        from reporting.skp.models import Client, Course, Report
 
         keys = get_definition("skp_monthly").answer_keys()
         query = (select(Client.system_number, Report.period, Report.answers)

@@ -1,6 +1,6 @@
 """Bench-only fast generator of synthetic client-months with the real questionnaire.
 
-``reporting.demo_reports.seed_reports`` answers every report with ``forms.sample.sample_answers``
+``reporting.demo.reports.seed_reports`` answers every report with ``forms.sample.sample_answers``
 and creates each client through the ORM; fine for thousands of reports, slow for 500k. This
 generator follows the same plan (course lengths, closing courses, Q17 pending, periodic parts,
 late submissions) but draws each answer set from a pool of ``POOL`` answer sets per combination
@@ -22,10 +22,10 @@ from sqlalchemy import func, insert, select
 from bench.common import ROOT  # noqa: F401 - puts the repository on sys.path
 from forms import get_definition
 from forms.sample import sample_answers
-from reporting.clients_models import Client, ClientNumber, Course, Report, format_system_number
-from reporting.extensions import db
-from reporting.models import Municipality, Unit, User
-from reporting.schedule import CourseFacts, Period, deadline_end, due_parts, q17_pending_after
+from reporting.core.extensions import db
+from reporting.core.models import Municipality, Unit, User
+from reporting.core.schedule import CourseFacts, Period, deadline_end, due_parts, q17_pending_after
+from reporting.skp.models import Client, ClientNumber, Course, Report, format_system_number
 
 POOL = 64  # answer sets per combination of due parts
 BATCH = 5000
@@ -58,8 +58,8 @@ class AnswerPool:
 
 def bench_workers(count: int, password: str | None = None, prefix: str = "bench-skp") -> list[User]:
     """``count`` SKP workers spread over the demo municipalities and units (created by seed_demo)."""
-    from reporting.demo import seed_demo
-    from reporting.users import create_user
+    from reporting.auth.users import create_user
+    from reporting.demo.seed import seed_demo
 
     seed_demo()
     units = list(db.session.scalars(select(Unit).order_by(Unit.id)))

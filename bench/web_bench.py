@@ -53,7 +53,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.aio_http import Client
-from bench.common import BIN, ROOT, app_in, bench_env, load_average, machine, say
+from bench.common import BIN, ROOT, app_in, bench_env, say
+from perf.machine import load_average, machine
 
 PASSWORD = "bench-adgangskode-9f3k2"  # noqa: S105 - throwaway users in a temporary database
 HOST = "127.0.0.1"
@@ -101,11 +102,11 @@ def seed(env: dict[str, str], browsers: int, months_each: int, seed_value: int =
         from bench.seed import bench_workers
         from forms import get_definition, to_formdata  # noqa: F401 - to_formdata used by the caller
         from forms.sample import sample_answers
-        from reporting.clients import create_client, start_course
-        from reporting.clients_models import Report
-        from reporting.clock import now
-        from reporting.extensions import db
-        from reporting.schedule import CourseFacts, Period, due_parts, q17_pending_after
+        from reporting.core.clock import now
+        from reporting.core.extensions import db
+        from reporting.core.schedule import CourseFacts, Period, due_parts, q17_pending_after
+        from reporting.skp.clients import create_client, start_course
+        from reporting.skp.models import Report
 
         rng = random.Random(seed_value)
         definition = get_definition("skp_monthly")

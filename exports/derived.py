@@ -10,7 +10,7 @@ always exported beside the derived ones.
 
 Months are handled as month indices (``year*12 + month - 1``) so differences are whole months;
 accepted inputs are ``"YYYY-MM"`` / ``"YYYY-MM-DD"`` text, ``datetime.date`` or any object with
-int ``year`` and ``month`` (e.g. ``reporting.schedule.Period``).
+int ``year`` and ``month`` (e.g. ``reporting.core.schedule.Period``).
 
 :data:`DERIVED_VARIABLES` documents each variable's rule in Danish for the codebook; the export
 column names are ASCII (``oe``/``aa`` for ø/å) so every statistics package reads them.
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: Months between periodic measurements, counted from the anchor month (spec §2.4; same as
-#: ``reporting.schedule.PERIODIC_INTERVAL``, which exports may not import).
+#: ``reporting.core.schedule.PERIODIC_INTERVAL``, which exports may not import).
 PERIODIC_INTERVAL = 4
 
 Tri = int | None  # 1 = yes, 0 = no, None = unknown
@@ -110,7 +110,7 @@ class CourseMonths:
 
     ``intake``: the intake report's month (first report). ``anchor``: the month the 4-month
     cycle counts from — Q16's month when Q16 = 2 with a date, else the intake month (E15; the
-    same rule as ``reporting.schedule.CourseFacts.anchor``). ``start``: contact start for the
+    same rule as ``reporting.core.schedule.CourseFacts.anchor``). ``start``: contact start for the
     course length — Q16's month, else Q17's month (Q17 = 2 with a date), else the intake month.
     ``closing``: the month of the report that closed the course, None while open.
     """

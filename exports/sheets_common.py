@@ -28,7 +28,7 @@ class ReportRecord:
     """One submitted report with what the export needs of its course (no nickname, no names).
 
     ``sections``/``reask``: the parts due that month and the questions re-asked outside their part
-    (``reporting.schedule.due_parts``); a key outside them, or hidden by a rule, is not applicable.
+    (``reporting.core.schedule.due_parts``); a key outside them, or hidden by a rule, is not applicable.
     Months are ``date`` (first of month), ``YYYY-MM`` text or any object with ``year``/``month``.
     """
 

@@ -28,11 +28,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import machine as bench_machine
 from loadtest import flows
 from loadtest.check import Ack, Verdict, check
-from loadtest.http import Session
 from loadtest.server import PASSWORD, Gunicorn, Worker, prepare_database, seed_workers
+from perf.http import Session
+from perf.machine import machine as machine_facts
 
 KINDS = ("login", "overview", "open", "autosave", "submit")
 
@@ -143,7 +143,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def machine() -> str:
-    return f"{bench_machine()} sqlite={sqlite3.sqlite_version}"
+    return f"{machine_facts()} sqlite={sqlite3.sqlite_version}"
 
 
 def database_version(url: str) -> str:

@@ -1,6 +1,6 @@
 """Preparing a database, seeding SKP workers with clients, and running gunicorn on 127.0.0.1.
 
-Used by ``python -m loadtest.rush`` and by tests/test_process_faults.py. The gunicorn server runs
+Used by ``python -m loadtest.rush`` and by tests/core/test_process_faults.py. The gunicorn server runs
 ``loadtest.serve:app`` as ``APP_ENV=production`` (real clock, argon2 as configured, debug off)
 against the given database URL.
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtest.http import Session
+from perf.http import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "belastning-adgangskode"  # noqa: S105 - a test account on a throwaway database
@@ -54,7 +54,7 @@ def admin_app(url: str, **config: Any) -> Iterator[Any]:
             os.environ["APP_ENV"] = saved
     with app.app_context():
         yield app
-        from reporting.extensions import db
+        from reporting.core.extensions import db
 
         db.session.remove()
         db.engine.dispose()
@@ -66,7 +66,7 @@ def prepare_database(url: str) -> None:
     from sqlalchemy import text
 
     with admin_app(url):
-        from reporting.extensions import db
+        from reporting.core.extensions import db
 
         if url.startswith("postgresql"):
             with db.engine.begin() as conn:
@@ -85,10 +85,10 @@ def seed_workers(url: str, count: int, clients_each: int, hash_profile: str = "s
     """``count`` SKP workers, each with ``clients_each`` clients without reports (so every client
     has an intake due). One password hash is computed and shared, which keeps seeding fast."""
     with admin_app(url, PASSWORD_HASH_PROFILE=hash_profile):
-        from reporting.clients import create_client
-        from reporting.extensions import db
-        from reporting.passwords import hash_password
-        from reporting.users import create_user, get_or_create_municipality, get_or_create_unit
+        from reporting.auth.passwords import hash_password
+        from reporting.auth.users import create_user, get_or_create_municipality, get_or_create_unit
+        from reporting.core.extensions import db
+        from reporting.skp.clients import create_client
 
         municipality = get_or_create_municipality(MUNICIPALITY)
         unit = get_or_create_unit(municipality, "Team Travl")

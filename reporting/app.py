@@ -8,11 +8,13 @@ from typing import Any
 
 from flask import Flask
 
-from reporting import access, cli, errors, headers, input_guard, sessions
-from reporting import clients_models as _clients_models  # noqa: F401 - registers the client tables (Alembic)
-from reporting import database as _database  # noqa: F401 - registers the SQLite engine events
-from reporting.config import Settings
-from reporting.extensions import csrf, db, limiter, login_manager, mail, migrate
+from reporting import cli
+from reporting.auth import access, input_guard, sessions
+from reporting.core import database as _database  # noqa: F401 - registers the SQLite engine events
+from reporting.core import errors, headers
+from reporting.core.config import Settings
+from reporting.core.extensions import csrf, db, limiter, login_manager, mail, migrate
+from reporting.skp import models as _clients_models  # noqa: F401 - registers the client tables (Alembic)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,34 +56,25 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from reporting import (
-        assets,
-        auditlog,
-        auth,
-        clients,
-        coordinator,
-        export_views,
-        invitations,
-        main,
-        organisation,
-        people,
-        quality,
-        questionnaires,
-        reopen,
-        reports,
-        survey_admin,
-        surveys,
-    )
+    from reporting import assets, main
+    from reporting.audit import views as audit_views
+    from reporting.auth import invitations, login
+    from reporting.coordination import dashboard, organisation, people, quality
+    from reporting.evaluation import views as export_views
+    from reporting.questionnaires import views as questionnaire_views
+    from reporting.skp import clients, reopen, reports
+    from reporting.surveys import admin as survey_admin
+    from reporting.surveys import views as survey_views
 
-    for module in (main, auth, assets, clients, reports, coordinator, quality, people, invitations, organisation,
-                   auditlog, reopen, questionnaires, surveys, survey_admin, export_views):
+    for module in (main, login, assets, clients, reports, dashboard, quality, people, invitations, organisation,
+                   audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views):
         app.register_blueprint(module.bp)
 
 
 def _init_templates(app: Flask) -> None:
-    from reporting.auth import LogoutForm
+    from reporting.auth.login import LogoutForm
+    from reporting.core.models import ROLES
     from reporting.main import navigation
-    from reporting.models import ROLES
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:

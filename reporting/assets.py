@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, send_from_directory
 
 import forms
-from reporting.access import public
+from reporting.auth.access import public
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from reporting.access import policy_for, public
-from reporting.models import ROLES
+from reporting.auth.access import policy_for, public
+from reporting.core.models import ROLES
 
 bp = Blueprint("main", __name__)
 

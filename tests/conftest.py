@@ -22,7 +22,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from reporting.app import create_app
-from reporting.extensions import db
+from reporting.core.extensions import db
 
 from support import IN_CI, PG_URL, Sink, base_config, free_port
 
@@ -118,6 +118,13 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or (
     "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium carries the ``browser`` marker, wherever its feature folder is."""
+    for item in items:
+        if {"browser", "page"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

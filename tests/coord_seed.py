@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reporting.clients import create_client, start_course
-from reporting.clients_models import Client, Course, Report
-from reporting.extensions import db
-from reporting.schedule import Period
+from reporting.core.extensions import db
+from reporting.core.schedule import Period
+from reporting.skp.clients import create_client, start_course
+from reporting.skp.models import Client, Course, Report
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

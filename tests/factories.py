@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from itertools import count
 
-from reporting.extensions import db
-from reporting.models import Municipality, Unit, User
-from reporting.users import create_user, get_or_create_municipality, get_or_create_unit
+from reporting.auth.users import create_user, get_or_create_municipality, get_or_create_unit
+from reporting.core.extensions import db
+from reporting.core.models import Municipality, Unit, User
 
 PASSWORD = "korrekt-hest-batteri"
 _serial = count(1)
@@ -43,7 +43,7 @@ def user(role: str = "skp", *, email: str | None = None, municipality_name: str 
 
 def client(worker: User, nickname: str = "Hund 7") -> str:
     """A client of ``worker``; returns its system number."""
-    from reporting.clients import create_client
+    from reporting.skp.clients import create_client
 
     row = create_client(worker.id, nickname)
     db.session.commit()
@@ -52,9 +52,9 @@ def client(worker: User, nickname: str = "Hund 7") -> str:
 
 def submitted_report(worker: User, system_number: str, period: object, answers: dict | None = None) -> None:
     """A client of ``worker`` with a course whose intake report for ``period`` is submitted."""
-    from reporting.clients import create_client, start_course
-    from reporting.clients_models import Report
-    from reporting.models import utcnow
+    from reporting.core.models import utcnow
+    from reporting.skp.clients import create_client, start_course
+    from reporting.skp.models import Report
 
     client_row = create_client(worker.id, f"Prøve {system_number}")
     assert client_row.system_number == system_number

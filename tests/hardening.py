@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from forms import get_definition, to_formdata
 from forms.sample import sample_answers
-from reporting.extensions import db
+from reporting.core.extensions import db
 
 from support import csrf_token
 

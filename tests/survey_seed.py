@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from reporting.extensions import db
-from reporting.models import Unit, User
-from reporting.survey_models import SurveyResponse, SurveyWave, SurveyWaveUnit
-from reporting.users import get_or_create_municipality, get_or_create_unit
+from reporting.auth.users import get_or_create_municipality, get_or_create_unit
+from reporting.core.extensions import db
+from reporting.core.models import Unit, User
+from reporting.surveys.models import SurveyResponse, SurveyWave, SurveyWaveUnit
 
 import factories
 

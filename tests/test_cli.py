@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from reporting.demo import DEMO_PASSWORD, DEMO_USERS
-from reporting.extensions import db
-from reporting.models import Municipality, Unit, User
+from reporting.core.extensions import db
+from reporting.core.models import Municipality, Unit, User
+from reporting.demo.seed import DEMO_PASSWORD, DEMO_USERS
 
 from support import login
 
@@ -60,8 +60,8 @@ def test_seed_demo_with_reports_gives_valid_reports_once(make_app) -> None:  # t
     from datetime import UTC, datetime
 
     from forms import get_definition, normalise, to_formdata
-    from reporting.clients_models import Course, Report
-    from reporting.schedule import Period, due_parts
+    from reporting.core.schedule import Period, due_parts
+    from reporting.skp.models import Course, Report
 
     app = make_app(FIXED_NOW=datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     runner = app.test_cli_runner()

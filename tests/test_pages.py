@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from reporting.access import public
+from reporting.auth.access import public
 
 import factories
 from support import login
@@ -88,7 +88,7 @@ def test_database_errors_do_not_quote_parameters(app) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from reporting.extensions import db
+    from reporting.core.extensions import db
 
     with app.app_context():
         try:

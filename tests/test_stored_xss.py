@@ -21,11 +21,11 @@ from markupsafe import escape
 from sqlalchemy import select
 from test_access_policy import TABLE
 
-from reporting.clients import create_client, start_course
-from reporting.clients_models import Report
-from reporting.extensions import db
-from reporting.models import Municipality, Unit
-from reporting.schedule import Period
+from reporting.core.extensions import db
+from reporting.core.models import Municipality, Unit
+from reporting.core.schedule import Period
+from reporting.skp.clients import create_client, start_course
+from reporting.skp.models import Report
 
 import factories
 from hardening import DEFINITION, FaultInjector, form_state, report_formdata, report_url

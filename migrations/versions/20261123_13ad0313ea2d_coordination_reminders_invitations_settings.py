@@ -12,7 +12,7 @@ run-time settings an admin may change (reminder days, escalation day, audit rete
 import sqlalchemy as sa
 from alembic import op
 
-import reporting.extensions
+import reporting.core.extensions
 
 # revision identifiers, used by Alembic.
 revision = '13ad0313ea2d'
@@ -27,9 +27,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', reporting.extensions.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', reporting.extensions.UTCDateTime(), nullable=False),
-    sa.Column('used_at', reporting.extensions.UTCDateTime(), nullable=True),
+    sa.Column('created_at', reporting.core.extensions.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', reporting.core.extensions.UTCDateTime(), nullable=False),
+    sa.Column('used_at', reporting.core.extensions.UTCDateTime(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_invitation_created_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_invitation_user_id_user'), ondelete='CASCADE'),
@@ -45,7 +45,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('mail_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', reporting.extensions.UTCDateTime(), nullable=False),
+    sa.Column('created_at', reporting.core.extensions.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['mail_id'], ['outbox_mail.id'], name=op.f('fk_reminder_send_log_mail_id_outbox_mail'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_reminder_send_log_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_send_log')),
@@ -57,7 +57,7 @@ def upgrade():
     op.create_table('setting',
     sa.Column('key', sa.String(length=50), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
-    sa.Column('updated_at', reporting.extensions.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', reporting.core.extensions.UTCDateTime(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_setting_updated_by_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_setting'))

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 19:44:18.225625
 import sqlalchemy as sa
 from alembic import op
 
-import reporting.extensions
+import reporting.core.extensions
 
 # revision identifiers, used by Alembic.
 revision = '3d3080c017db'
@@ -27,13 +27,13 @@ def upgrade():
     )
     op.create_table('outbox_mail',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', reporting.extensions.UTCDateTime(), nullable=False),
+    sa.Column('created_at', reporting.core.extensions.UTCDateTime(), nullable=False),
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('error', sa.String(length=500), nullable=False),
-    sa.Column('sent_at', reporting.extensions.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', reporting.core.extensions.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_mail'))
     )
     with op.batch_alter_table('outbox_mail', schema=None) as batch_op:
@@ -60,7 +60,7 @@ def upgrade():
     sa.Column('municipality_id', sa.Integer(), nullable=True),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('session_version', sa.String(length=40), nullable=False),
-    sa.Column('created_at', reporting.extensions.UTCDateTime(), nullable=False),
+    sa.Column('created_at', reporting.core.extensions.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_user_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_user_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
@@ -68,7 +68,7 @@ def upgrade():
     )
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', reporting.extensions.UTCDateTime(), nullable=False),
+    sa.Column('at', reporting.core.extensions.UTCDateTime(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=50), nullable=False),
     sa.Column('object_type', sa.String(length=50), nullable=False),

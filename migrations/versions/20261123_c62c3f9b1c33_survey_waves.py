@@ -14,7 +14,7 @@ follow-up, no name is stored with the answers).
 import sqlalchemy as sa
 from alembic import op
 
-import reporting.extensions
+import reporting.core.extensions
 
 # revision identifiers, used by Alembic.
 revision = 'c62c3f9b1c33'
@@ -32,10 +32,10 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=True),
     sa.Column('baseline_wave_id', sa.Integer(), nullable=True),
-    sa.Column('opened_at', reporting.extensions.UTCDateTime(), nullable=False),
+    sa.Column('opened_at', reporting.core.extensions.UTCDateTime(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=False),
-    sa.Column('closed_at', reporting.extensions.UTCDateTime(), nullable=True),
-    sa.Column('reminded_at', reporting.extensions.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', reporting.core.extensions.UTCDateTime(), nullable=True),
+    sa.Column('reminded_at', reporting.core.extensions.UTCDateTime(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("kind IN ('baseline', 'followup')", name=op.f('ck_survey_wave_kind')),
     sa.ForeignKeyConstraint(['baseline_wave_id'], ['survey_wave.id'], name=op.f('fk_survey_wave_baseline_wave_id_survey_wave'), ondelete='SET NULL'),
@@ -55,9 +55,9 @@ def upgrade():
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('definition_key', sa.String(length=50), nullable=False),
     sa.Column('definition_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', reporting.extensions.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', reporting.extensions.UTCDateTime(), nullable=False),
-    sa.Column('submitted_at', reporting.extensions.UTCDateTime(), nullable=True),
+    sa.Column('created_at', reporting.core.extensions.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', reporting.core.extensions.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', reporting.core.extensions.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('submission_token', sa.String(length=64), nullable=True),
     sa.CheckConstraint("status IN ('draft', 'submitted')", name=op.f('ck_survey_response_status')),

@@ -23,7 +23,7 @@ from exports.derived import (
     month_text,
     running_totals,
 )
-from reporting.schedule import CourseFacts, Period, due_parts
+from reporting.core.schedule import CourseFacts, Period, due_parts
 
 INTAKE_AUG_2008 = {"q16": 2, "q16_dato": "2008-08-20", "q17": 2, "q17_dato": "2008-09-02"}
 

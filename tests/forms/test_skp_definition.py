@@ -176,7 +176,7 @@ def test_sections_timing_and_membership(q: forms.Questionnaire) -> None:
 
 
 def test_section_timing_matches_the_schedule(q: forms.Questionnaire) -> None:
-    from reporting.schedule import SECTION_TIMING
+    from reporting.core.schedule import SECTION_TIMING
 
     assert {s.key: s.timing for s in q.sections} == SECTION_TIMING
 

@@ -1,0 +1,254 @@
+"""The database side of the evaluators' export: records in scope, streamed from a cursor.
+
+:func:`run_export` is the one entry point for the web download and ``flask --app wsgi export``:
+it streams submitted reports and caseworker responses with SQLAlchemy Core queries
+(``execution_options(yield_per=…)``; never ORM objects per row) into
+:func:`exports.workbook.build_workbook`, then writes an audit event with the filters, the row
+counts and the file's SHA-256 (and commits it).
+
+Scope: ``scope`` is the coordinator's municipality id, or None for national; an explicit
+``ExportRequest.municipality_id`` narrows it further and must lie within the scope (the caller
+checks). Nicknames, names and e-mails are never selected, except as *known terms* for the
+free-text scan when the coordinator opted in to free text; they are never written.
+
+The keyed pseudonym secret is per evaluation, kept in the ``setting`` table under
+:data:`SECRET_SETTING` and created on first use (:func:`pseudonym_secret`).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from exports.pseudonyms import Pseudonymizer, new_evaluation_secret
+from exports.workbook import ExportOptions, ExportResult, ReportRecord, SurveyRecord, build_workbook
+from reporting.auth.scope import scope_filter
+from reporting.core import audit
+from reporting.core.clock import now
+from reporting.core.extensions import db
+from reporting.core.models import Municipality, User
+from reporting.core.schedule import SECTIONS, CourseFacts, NotInCourse, Period, due_parts, q17_pending_after
+from reporting.core.settings_store import Setting
+from reporting.skp.models import Client, Course, Report
+from reporting.surveys.models import SurveyResponse, SurveyWave
+
+SECRET_SETTING = "export_pseudonym_secret"  # noqa: S105 - the name of the setting, not a secret
+YIELD_PER = 1000
+PSEUDONYM_MODES = {"keyed": "Nøglede (stabile på tværs af udtræk)", "random": "Tilfældige for dette udtræk"}
+DATE_MODES = {"year_month": "År-måned (ÅÅÅÅ-MM)", "months_since_start": "Måneder siden kontaktstart"}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What the coordinator asked for. Months are inclusive; None = no limit."""
+
+    municipality_id: int | None = None
+    first: Period | None = None
+    last: Period | None = None
+    pseudonyms: str = "keyed"
+    date_mode: str = "year_month"
+    include_free_text: bool = False
+
+    def __post_init__(self) -> None:
+        if self.pseudonyms not in PSEUDONYM_MODES:
+            raise ValueError(f"pseudonyms must be one of {', '.join(PSEUDONYM_MODES)}")
+        if self.date_mode not in DATE_MODES:
+            raise ValueError(f"date_mode must be one of {', '.join(DATE_MODES)}")
+        if self.first and self.last and self.first > self.last:
+            raise ValueError("the first month is after the last month")
+
+    def filters_da(self, scope: int | None) -> dict[str, str]:
+        """The filters in Danish for the file and the audit log (names, never ids of people)."""
+        municipality = self.municipality_id if self.municipality_id is not None else scope
+        name = db.session.get(Municipality, municipality).name if municipality is not None else "Hele landet"
+        return {
+            "Kommune": name,
+            "Fra måned": str(self.first) if self.first else "Ingen grænse",
+            "Til måned": str(self.last) if self.last else "Ingen grænse",
+            "Pseudonymer": PSEUDONYM_MODES[self.pseudonyms],
+            "Datoer": DATE_MODES[self.date_mode],
+            "Fritekst": "Medtaget efter valg (scannet)" if self.include_free_text else "Ikke medtaget",
+        }
+
+
+def pseudonym_secret() -> bytes:
+    """The evaluation's pseudonym key from the ``setting`` table, created (and committed) on first use."""
+    row = db.session.get(Setting, SECRET_SETTING)
+    if row is None:
+        value = base64.urlsafe_b64encode(new_evaluation_secret()).decode("ascii")
+        try:
+            with db.session.begin_nested():
+                db.session.add(Setting(key=SECRET_SETTING, value=value))
+            db.session.commit()
+        except IntegrityError:  # another export created it at the same moment
+            db.session.rollback()
+        row = db.session.get(Setting, SECRET_SETTING)
+    assert row is not None
+    return base64.urlsafe_b64decode(row.value.encode("ascii"))
+
+
+def _municipality_filter(column: Any, scope: int | None, request: ExportRequest) -> list[Any]:
+    conditions = [scope_filter(column, scope, use_current=False)]
+    if request.municipality_id is not None:
+        conditions.append(column == request.municipality_id)
+    return conditions
+
+
+def _report_query(scope: int | None, request: ExportRequest) -> Any:
+    query = (
+        select(Client.id, Client.worker_id, Course.id, Course.number, Municipality.name, Course.intake_period,
+               Course.contact_start, Course.closing_period, Course.status, Report.period, Report.answers,
+               Report.definition_version, Report.closes_course)
+        .join(Course, Report.course_id == Course.id)
+        .join(Client, Course.client_id == Client.id)
+        .join(User, Client.worker_id == User.id)
+        .outerjoin(Municipality, User.municipality_id == Municipality.id)
+        .where(Report.status == "submitted", Report.definition_key == "skp_monthly",
+               *_municipality_filter(User.municipality_id, scope, request))
+        .order_by(Course.id, Report.period)
+    )
+    if request.first is not None:
+        query = query.where(Report.period >= request.first.first_day)
+    if request.last is not None:
+        query = query.where(Report.period <= request.last.first_day)
+    return query.execution_options(yield_per=YIELD_PER)
+
+
+def report_records(scope: int | None, request: ExportRequest) -> Iterator[ReportRecord]:
+    """Submitted reports in scope, ordered by course and month, with the parts due that month."""
+    pending = False
+    last_course = None
+    course_facts = CourseFacts(intake=Period(2000, 1))
+    # A Core connection, not the ORM session: plain rows, no ORM loading per row.
+    for row in db.session.connection().execute(_report_query(scope, request)):
+        (client_id, worker_id, course_id, number, municipality, intake, contact_start, closing, status, period,
+         answers, version, closes) = row
+        if course_id != last_course:  # the course's facts, once per course
+            pending, last_course = False, course_id
+            course_facts = CourseFacts(intake=Period.of(intake), contact_start=contact_start,
+                                       closing=Period.of(closing) if closing else None)
+        answers = answers or {}
+        month = Period.of(period)
+        facts = course_facts if not pending else CourseFacts(
+            intake=course_facts.intake, contact_start=contact_start, closing=course_facts.closing, q17_pending=True)
+        try:
+            due = due_parts(facts, month, closing=bool(closes) or facts.closing == month)
+            sections, reask = due.sections, due.reask
+        except (NotInCourse, ValueError):  # inconsistent data: keep every answer rather than hide it
+            sections, reask = frozenset(SECTIONS), frozenset()
+        pending = q17_pending_after(answers, pending)
+        yield ReportRecord(client_id, worker_id, course_id, number, municipality, intake, contact_start, closing,
+                           status, period, answers, version, bool(closes), frozenset(sections), frozenset(reask))
+
+
+def survey_records(scope: int | None, request: ExportRequest) -> Iterator[SurveyRecord]:
+    """Submitted caseworker responses of caseworkers in scope, ordered by caseworker and wave."""
+    query = (
+        select(SurveyResponse.user_id, SurveyResponse.unit_id, Municipality.name, SurveyWave.id, SurveyWave.kind,
+               SurveyWave.opened_at, SurveyResponse.answers, SurveyResponse.definition_version)
+        .join(SurveyWave, SurveyResponse.wave_id == SurveyWave.id)
+        .join(User, SurveyResponse.user_id == User.id)
+        .outerjoin(Municipality, User.municipality_id == Municipality.id)
+        .where(SurveyResponse.status == "submitted", *_municipality_filter(User.municipality_id, scope, request))
+        .order_by(SurveyResponse.user_id, SurveyWave.opened_at, SurveyWave.id)
+    ).execution_options(yield_per=YIELD_PER)
+    for user_id, unit_id, municipality, wave_id, kind, opened, answers, version in db.session.execute(query):
+        yield SurveyRecord(user_id, unit_id, municipality, wave_id, kind, opened.date(), answers or {}, version)
+
+
+def known_terms(scope: int | None, request: ExportRequest) -> list[str]:
+    """Every nickname and worker name in scope: the free-text scan withholds texts naming them."""
+    nicknames = select(Client.nickname).join(User, Client.worker_id == User.id).where(
+        *_municipality_filter(User.municipality_id, scope, request))
+    names = select(User.name).where(*_municipality_filter(User.municipality_id, scope, request))
+    terms = set(db.session.scalars(nicknames)) | set(db.session.scalars(names))
+    parts = {part for term in terms for part in term.split() if len(part) >= 3}
+    return sorted(terms | parts)
+
+
+def count_reports(scope: int | None, request: ExportRequest) -> int:
+    """How many client-months the export will hold (for the progress bar)."""
+    from sqlalchemy import func
+
+    query = _report_query(scope, request).with_only_columns(func.count()).order_by(None)
+    return int(db.session.scalar(query) or 0)
+
+
+def run_export(target: str | Path | IO[bytes], request: ExportRequest, *, scope: int | None,
+               user_id: int | None, progress: Callable[[str, int], None] | None = None,
+               via: str = "web") -> ExportResult:
+    """Build the workbook into ``target`` and record (and commit) the audit event ``data_exported``."""
+    from forms import get_definition
+
+    moment: datetime = now()
+    secret = pseudonym_secret() if request.pseudonyms == "keyed" else None
+    pseudonyms = Pseudonymizer.keyed(secret) if secret is not None else Pseudonymizer.per_export()
+    filters = request.filters_da(scope)
+    options = ExportOptions(
+        pseudonyms=pseudonyms, created_at=moment, date_mode=request.date_mode,
+        include_free_text=request.include_free_text,
+        known_terms=known_terms(scope, request) if request.include_free_text else (), filters=filters,
+    )
+    result = build_workbook(
+        str(target) if isinstance(target, Path) else target,
+        reports=lambda: report_records(scope, request), survey=lambda: survey_records(scope, request),
+        skp_definition=get_definition("skp_monthly"), caseworker_definition=get_definition("caseworker"),
+        options=options, definition_loader=get_definition, progress=progress,
+    )
+    audit.record("data_exported", "export", "", user_id=user_id,
+                 municipality_id=request.municipality_id if request.municipality_id is not None else scope,
+                 filters=filters, row_counts=result.row_counts, sha256=result.sha256, bytes=result.bytes_written,
+                 withheld_texts=result.withheld_texts, via=via)
+    db.session.commit()
+    return result
+
+
+def parse_month(text: str | None) -> Period | None:
+    """``YYYY-MM`` → Period; empty → None; ValueError otherwise."""
+    if not text:
+        return None
+    return Period.parse(text.strip())
+
+
+@click.command("export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .xlsx file to write.")
+@click.option("--municipality", default=None, help="Municipality name (default: the whole country).")
+@click.option("--from", "first", default=None, help="First month, YYYY-MM.")
+@click.option("--to", "last", default=None, help="Last month, YYYY-MM.")
+@click.option("--pseudonyms", type=click.Choice(sorted(PSEUDONYM_MODES)), default="keyed", show_default=True)
+@click.option("--dates", "date_mode", type=click.Choice(sorted(DATE_MODES)), default="year_month",
+              show_default=True)
+@click.option("--free-text", is_flag=True, help="Include free text (scanned; texts with identifiers withheld).")
+@with_appcontext
+def export_command(out: Path, municipality: str | None, first: str | None, last: str | None, pseudonyms: str,
+                   date_mode: str, free_text: bool) -> None:
+    """Write the anonymised evaluators' workbook (the same file as the web download)."""
+    municipality_id = None
+    if municipality is not None:
+        found = db.session.scalar(select(Municipality.id).where(Municipality.name == municipality))
+        if found is None:
+            raise click.UsageError(f"Kommunen findes ikke: {municipality}")
+        municipality_id = found
+    try:
+        request = ExportRequest(municipality_id, parse_month(first), parse_month(last), pseudonyms, date_mode,
+                                free_text)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    result = run_export(out, request, scope=None, user_id=None, via="cli")
+    counts = ", ".join(f"{sheet}: {rows}" for sheet, rows in result.row_counts.items())
+    click.echo(f"Skrevet: {out} ({result.bytes_written} bytes, SHA-256 {result.sha256})")
+    click.echo(f"Rækker: {counts}")
+
+
+__all__ = ["ExportRequest", "count_reports", "export_command", "parse_month", "pseudonym_secret", "report_records",
+           "run_export", "survey_records"]

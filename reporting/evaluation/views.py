@@ -1,0 +1,276 @@
+"""The coordinator's "Udtræk" pages: choose filters, build the evaluators' workbook, download it.
+
+The file is built in a background thread (:func:`reporting.evaluation.source.run_export`) into
+``<instance>/exports/<job id>.xlsx``; the job's state lives beside it in ``<job id>.json`` so any
+worker process can answer the status page. The status page is polled by a small static script
+(no inline script; strict CSP) and also works without JavaScript through its "Opdater" link.
+Only the coordinator who started a job can see or download it; the file is deleted after the
+download, and every job file older than :data:`MAX_AGE_SECONDS` is deleted on the next visit.
+A job id is 24 random URL-safe characters; an unknown or foreign id redirects to the form.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, Regexp
+
+from reporting.auth.access import roles
+from reporting.auth.scope import current_scope, scope_label, scoped_municipalities
+from reporting.core.extensions import db
+from reporting.core.models import Municipality
+from reporting.evaluation.source import (
+    DATE_MODES,
+    PSEUDONYM_MODES,
+    ExportRequest,
+    count_reports,
+    parse_month,
+    run_export,
+)
+
+bp = Blueprint("exports", __name__, url_prefix="/coordinator/export")
+
+MAX_AGE_SECONDS = 3600
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]{24}")
+_MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+_MONTH_MESSAGE = "Skriv måneden som ÅÅÅÅ-MM."
+
+
+class ExportForm(FlaskForm):
+    municipality = SelectField("Kommune", default="", validate_choice=False)  # checked against the scope in start()
+    first = StringField("Fra og med måned", validators=[Optional(), Regexp(_MONTH, message=_MONTH_MESSAGE)])
+    last = StringField("Til og med måned", validators=[Optional(), Regexp(_MONTH, message=_MONTH_MESSAGE)])
+    pseudonyms = RadioField("Pseudonymer", choices=[SelectChoice(k, v) for k, v in PSEUDONYM_MODES.items()],
+                            default="keyed")
+    date_mode = RadioField("Datoer", choices=[SelectChoice(k, v) for k, v in DATE_MODES.items()],
+                           default="year_month")
+    free_text = BooleanField("Medtag fritekst (scannes; tekster med mulige identifikatorer udelades)")
+
+
+def _form(**kwargs: Any) -> ExportForm:
+    form = ExportForm(**kwargs)
+    municipalities = db.session.execute(scoped_municipalities().with_only_columns(Municipality.id, Municipality.name)
+                                        .order_by(Municipality.name)).all()
+    first = [("", "Hele landet")] if current_scope() is None else []
+    form.municipality.choices = [SelectChoice(v, label) for v, label in first] + [
+        SelectChoice(str(m.id), m.name) for m in municipalities]
+    return form
+
+
+# -- job files ---------------------------------------------------------------------------------
+
+
+def _dir() -> Path:
+    path = Path(current_app.instance_path) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _paths(directory: Path, job_id: str) -> tuple[Path, Path]:
+    return directory / f"{job_id}.xlsx", directory / f"{job_id}.json"
+
+
+def _write_meta(path: Path, meta: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _read_meta(job_id: str) -> dict[str, Any] | None:
+    """The job's state if it exists and belongs to the current user; None otherwise."""
+    if not _JOB_ID.fullmatch(job_id):
+        return None
+    _, meta_path = _paths(_dir(), job_id)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta.get("user_id") != current_user.id:
+        return None
+    return meta
+
+
+def cleanup(directory: Path, max_age: float = MAX_AGE_SECONDS) -> int:
+    """Delete job files older than ``max_age`` seconds; returns how many files were deleted."""
+    limit, deleted = time.time() - max_age, 0
+    for path in directory.iterdir():
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                deleted += 1
+        except OSError:
+            continue
+    return deleted
+
+
+def _run_job(app: Any, job_id: str, request: ExportRequest, scope: int | None, user_id: int,
+             total: int) -> None:
+    """Thread body: build the file, keep the job's state current, never leave a partial file."""
+    with app.app_context():
+        xlsx, meta_path = _paths(_dir(), job_id)
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        last_write = [0.0]
+
+        def progress(sheet: str, rows: int) -> None:
+            if time.monotonic() - last_write[0] < 0.5:
+                return
+            last_write[0] = time.monotonic()
+            meta.update(sheet=sheet, rows=rows)
+            _write_meta(meta_path, meta)
+
+        try:
+            result = run_export(xlsx, request, scope=scope, user_id=user_id, progress=progress)
+        except Exception:  # noqa: BLE001 - reported to the coordinator, logged in full
+            app.logger.exception("export %s failed", job_id)
+            db.session.rollback()
+            xlsx.unlink(missing_ok=True)
+            meta.update(status="failed")
+        else:
+            meta.update(status="done", rows=result.row_counts.get("Indberetninger", 0), sha256=result.sha256,
+                        row_counts=result.row_counts, size=result.bytes_written)
+        finally:
+            db.session.remove()
+        _write_meta(meta_path, meta)
+
+
+def start_job(request: ExportRequest, scope: int | None, user_id: int) -> str:
+    """Start building an export in a background thread; returns the job id."""
+    job_id = secrets.token_urlsafe(18)
+    directory = _dir()
+    total = count_reports(scope, request)
+    _write_meta(_paths(directory, job_id)[1], {"id": job_id, "user_id": user_id, "status": "running",
+                                              "total": total, "rows": 0, "sheet": "", "started": time.time()})
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=_run_job, args=(app, job_id, request, scope, user_id, total),
+                              name=f"export-{job_id[:6]}", daemon=True)
+    thread.start()
+    return job_id
+
+
+def _view(meta: dict[str, Any]) -> dict[str, Any]:
+    total, rows = meta.get("total") or 0, meta.get("rows") or 0
+    percent = 100 if meta["status"] in ("done", "downloaded") else min(99, int(rows * 100 / total)) if total else 0
+    if meta["status"] == "done":
+        text = f"Udtrækket er klar ({meta.get('size', 0) // 1024 + 1} kB)."
+    elif meta["status"] == "downloaded":
+        text = "Udtrækket er hentet og slettet fra serveren. Lav et nyt, hvis du skal bruge det igen."
+    elif meta["status"] == "failed":
+        text = "Udtrækket kunne ikke laves. Prøv igen, eller kontakt en administrator."
+    else:
+        where = f" – {meta['sheet']}" if meta.get("sheet") else ""
+        text = f"Udtrækket laves: {rows} af {total} indberetninger{where}."
+    return {"status": meta["status"], "percent": percent, "text": text}
+
+
+# -- views -------------------------------------------------------------------------------------
+
+
+@bp.route("")
+@roles("coordinator")
+def index():  # type: ignore[no-untyped-def]
+    cleanup(_dir())
+    return render_template("evaluation/export.html", form=_form(formdata=None), scope=scope_label())
+
+
+@bp.route("/start", methods=["POST"])
+@roles("coordinator")
+def start():  # type: ignore[no-untyped-def]
+    form = _form()
+    if not form.validate_on_submit():
+        return render_template("evaluation/export.html", form=form, scope=scope_label()), 400
+    scope = current_scope()
+    raw = form.municipality.data or ""
+    municipality_id = int(raw) if raw.isdigit() else None
+    if raw and municipality_id is None:
+        municipality_id = -1  # not a municipality id: refused below
+    if municipality_id is not None and db.session.scalar(
+            scoped_municipalities().with_only_columns(Municipality.id).where(Municipality.id == municipality_id)
+    ) is None:
+        form.municipality.errors = ["Vælg en kommune fra listen."]
+        return render_template("evaluation/export.html", form=form, scope=scope_label()), 400
+    try:
+        request = ExportRequest(municipality_id, parse_month(form.first.data), parse_month(form.last.data),
+                                form.pseudonyms.data, form.date_mode.data, bool(form.free_text.data))
+    except ValueError:
+        form.last.errors = ["Til-måneden skal ligge efter fra-måneden."]
+        return render_template("evaluation/export.html", form=form, scope=scope_label()), 400
+    cleanup(_dir())
+    job_id = start_job(request, scope, current_user.id)
+    return redirect(url_for("exports.job", job_id=job_id))
+
+
+@bp.route("/job/<job_id>")
+@roles("coordinator")
+def job(job_id: str):  # type: ignore[no-untyped-def]
+    meta = _read_meta(job_id)
+    if meta is None:
+        flash("Udtrækket findes ikke længere. Lav et nyt.", "info")
+        return redirect(url_for("exports.index"))
+    return render_template("evaluation/export_job.html", job_id=job_id, meta=meta, view=_view(meta))
+
+
+@bp.route("/job/<job_id>/status")
+@roles("coordinator")
+def progress(job_id: str):  # type: ignore[no-untyped-def]
+    meta = _read_meta(job_id)
+    if meta is None:
+        return redirect(url_for("exports.index"))
+    return jsonify(_view(meta))
+
+
+@bp.route("/job/<job_id>/download")
+@roles("coordinator")
+def download(job_id: str):  # type: ignore[no-untyped-def]
+    meta = _read_meta(job_id)
+    if meta is None or meta.get("status") != "done":
+        flash("Udtrækket findes ikke længere. Lav et nyt.", "info")
+        return redirect(url_for("exports.index"))
+    xlsx, meta_path = _paths(_dir(), job_id)
+    if not xlsx.exists():
+        return redirect(url_for("exports.index"))
+    name = time.strftime("skp-udtraek-%Y-%m-%d.xlsx", time.gmtime(meta.get("started", time.time())))
+    meta["status"] = "downloaded"  # one download: a second request is refused even before the file is gone
+    _write_meta(meta_path, meta)
+    size = xlsx.stat().st_size
+
+    def stream() -> Iterator[bytes]:
+        """The file in chunks; it is deleted once sent (or when the client goes away)."""
+        try:
+            with xlsx.open("rb") as handle:
+                while chunk := handle.read(1 << 16):
+                    yield chunk
+        finally:
+            xlsx.unlink(missing_ok=True)
+            meta_path.unlink(missing_ok=True)
+
+    response = Response(stream(), mimetype=XLSX, direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+__all__ = ["bp", "cleanup", "start_job"]

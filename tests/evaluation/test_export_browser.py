@@ -1,0 +1,42 @@
+"""A coordinator makes the evaluators' export in the browser: progress page (static script, strict
+CSP) and the download of the finished workbook."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+from playwright.sync_api import Page, expect
+
+from reporting.core.clock import now
+from reporting.demo.reports import seed_reports
+
+import factories
+
+
+def test_a_coordinator_downloads_the_export_in_the_browser(app, live_server: str, page: Page) -> None:
+    with app.app_context():
+        workers = [factories.user("skp", email=f"skp{i}@example.com") for i in range(2)]
+        seed_reports(workers, clients_per_worker=2, months=5, now=now())
+        factories.user("coordinator", email="tovholder@example.com")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "favicon" not in message.location.get("url", "") else None)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("tovholder@example.com")
+    page.get_by_label("Adgangskode").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Udtræk").click()
+    expect(page.get_by_role("heading", name="Udtræk til evaluatorerne")).to_be_visible()
+    page.get_by_label("Tilfældige for dette udtræk").check()
+    page.get_by_role("button", name="Lav udtræk").click()
+    link = page.get_by_role("link", name="Hent Excel-filen")
+    expect(link).to_be_visible(timeout=60_000)  # the status script reloads the page when the file is ready
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename.startswith("skp-udtraek-") and download.suggested_filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(download.path().read_bytes()), read_only=True)
+    assert "Indberetninger" in book.sheetnames and "Om udtrækket" in book.sheetnames
+    assert errors == []
