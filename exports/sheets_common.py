@@ -80,6 +80,11 @@ class CodebookRow:
     timing: str = ""
     scales: str = ""
     notes: str = ""
+    #: The codes as data (code, label), for value labels in .sav/.dta; the text above is what the
+    #: Kodebog sheet shows.
+    code_labels: tuple[tuple[int, str], ...] = ()
+    #: Codes that mean "no value" besides -999 (77 Ved ikke, Uoplyst, -888 undertrykt).
+    missing_codes: tuple[int, ...] = ()
 
     header = ["Ark", "Variabel", "Beskrivelse", "Type", "Koder", "Manglende-koder", "Ikke relevant",
               "Regel (hvornår spurgt / beregning)", "Tidspunkt", "Skalaer", "Noter"]
@@ -95,7 +100,8 @@ def write_codebook(book: Workbook, rows: Iterable[CodebookRow]) -> None:
 
 
 def _codes_text(codes: Iterable[Any]) -> str:
-    return "; ".join(f"{c.code} = {c.label}" for c in codes)
+    """"0 = Slet ikke; …" from ``forms.CodeLabel``s, with the printed label where it differs (D15)."""
+    return "; ".join(f"{c.code} = {c.text}" for c in codes)
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,9 @@ class AnswerColumns:
                 sheet=sheet, name=column.name, label=v.label, type=v.type, codes=_codes_text(v.codes),
                 missing=missing, not_applicable=NOT_APPLICABLE_TEXT, rule=v.rule or "Altid når delen er med",
                 timing=timing_prefix + v.timing_text, scales=", ".join(v.scales), notes=" ".join(notes),
+                code_labels=(((0, "Ikke valgt"), (1, "Valgt")) if column.option is not None
+                             else tuple((c.code, c.label) for c in v.codes)),
+                missing_codes=tuple(c.code for c in v.missing),
             ))
         return rows
 

@@ -15,15 +15,17 @@ from forms.model import AnswerSlot, Questionnaire
 from forms.rules import applicable_keys, asked_slots
 from forms.values import (
     BLANK,
-    REQUIRED_MESSAGES,
     Parsed,
+    date_bounds,
     format_date_input,
     parse_code,
     parse_codes,
     parse_date,
+    parse_date_choice,
     parse_duration,
     parse_integer,
     parse_text,
+    required_message,
 )
 
 Mode = Literal["submit", "draft"]
@@ -66,10 +68,15 @@ def minutes_field(key: str) -> str:
     return f"{key}_minutter"
 
 
-def parse_slot(slot: AnswerSlot, formdata: Any, today: date) -> Parsed:
-    """The submitted value of one answer key (not yet checked for applicability or required)."""
+def parse_slot(slot: AnswerSlot, formdata: Any, today: date, report_month: date | None = None) -> Parsed:
+    """The submitted value of one answer key (not yet checked for applicability or required).
+
+    ``report_month`` (any day of it) bounds the dates of questions with ``latest = "report_month"``.
+    """
     values = _getlist(formdata, slot.key)
     question = slot.question
+    if slot.kind == "single" and question.date_key:
+        return parse_date_choice(question, values, _getlist(formdata, question.date_key))
     if slot.kind == "single":
         return parse_code(question, values)
     if slot.kind == "multi":
@@ -81,7 +88,7 @@ def parse_slot(slot: AnswerSlot, formdata: Any, today: date) -> Parsed:
             question, _getlist(formdata, hours_field(slot.key)), _getlist(formdata, minutes_field(slot.key))
         )
     if slot.kind == "date":
-        return parse_date(values, today)
+        return parse_date(values, today, date_bounds(question, today, report_month))
     if slot.kind in ("text", "short_text"):
         return parse_text(values, slot.kind)
     return BLANK
@@ -94,6 +101,7 @@ def normalise(
     extra: Iterable[str] = (),
     mode: Mode = "submit",
     today: date | None = None,
+    report_month: date | None = None,
 ) -> Result:
     """Parse and check submitted form data (field name -> list of strings, or a MultiDict).
 
@@ -101,7 +109,9 @@ def normalise(
     do not apply are dropped, whatever was sent; an invalid answer counts as unanswered for the
     rules. ``mode="submit"`` also requires an answer to every applicable required key;
     ``"draft"`` keeps whatever is valid and still reports invalid input. ``today`` anchors the
-    date range check (default: the server's date). Unknown field names are ignored.
+    date range check (default: the server's date). ``report_month`` (any day of the month
+    reported on) is the upper bound of dates declared ``latest = "report_month"`` (D17); without
+    it those dates may lie up to a year after ``today``. Unknown field names are ignored.
     """
     if mode not in ("submit", "draft"):
         raise ValueError(f"mode must be 'submit' or 'draft', not {mode!r}")
@@ -111,7 +121,7 @@ def normalise(
     parsed: dict[str, Any] = {}
     problems: dict[str, list[str]] = {}
     for slot in asked_slots(q, sections, extra):
-        result = parse_slot(slot, formdata, today)
+        result = parse_slot(slot, formdata, today, report_month)
         if result.errors:
             problems[slot.key] = list(result.errors)
         elif result.value is not None:
@@ -124,7 +134,8 @@ def normalise(
         elif key in problems:
             errors[key] = problems[key]
         elif mode == "submit" and q.slot(key).required:
-            errors[key] = [REQUIRED_MESSAGES[q.slot(key).kind]]
+            slot = q.slot(key)
+            errors[key] = [required_message(slot.question, slot.kind)]
     return Result(answers, errors)
 
 

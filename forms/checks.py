@@ -28,7 +28,7 @@ CODE_OPS = frozenset({"eq", "ne", "in", "has"})
 
 
 def check(q: Questionnaire, reader: Reader) -> None:
-    """Record DEF004, DEF008, DEF010, DEF011 and RULE001-RULE005 problems of ``q`` in ``reader``."""
+    """Record DEF004, DEF008, DEF010, DEF011, DEF013 and RULE001-RULE005 problems of ``q`` in ``reader``."""
     _check_keys(q, reader)
     for question in _all_questions(q):
         _check_question_fit(question, reader)
@@ -115,10 +115,27 @@ def _check_question_fit(question: Question, reader: Reader) -> None:
             )
         if choice.date and question.type != "date_or_before":
             reader.problem("DEF010", where, f"date = true only fits a date_or_before, not a {question.type}")
+        if choice.printed and not choice.added:
+            reader.problem("DEF010", where, "printed = true only fits an added code (added = \"…\")")
     if question.type == "date_or_before" and question.choices and not question.date_codes:
         reader.problem("DEF010", choices_loc, "a date_or_before needs a choice with date = true")
     if question.min is not None and question.max is not None and question.min > question.max:
         reader.problem("DEF010", f"{loc}.min", f"min {question.min} is greater than max {question.max}")
+    _check_screen_order(question, reader)
+
+
+def _check_screen_order(question: Question, reader: Reader) -> None:
+    """DEF013: ``screen_order`` must list every code of the question exactly once."""
+    if not question.screen_order or not question.choices:
+        return
+    if sorted(question.screen_order) != sorted(question.codes):
+        codes = ", ".join(map(str, question.codes))
+        order = ", ".join(map(str, question.screen_order))
+        reader.problem(
+            "DEF013",
+            f"{reader.location(question)}.screen_order",
+            f"screen_order [{order}] must list each code of {question.key} once (codes: {codes})",
+        )
 
 
 def _check_duplicate_codes(question: Question, reader: Reader) -> None:

@@ -25,13 +25,20 @@ _SYMBOLS = {"eq": "=", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
 @dataclass(frozen=True)
 class CodeLabel:
-    """One code of a variable and what it means."""
+    """One code of a variable and what it means: ``label`` as on screen, ``label_seed`` as
+    printed where that differs (D15)."""
 
     code: int
     label: str
     missing_kind: str | None = None
     added: str | None = None
     exclusive: bool = False
+    label_seed: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The label, with the printed text where it differs: "Sindslidende (trykt: …)"."""
+        return f"{self.label} (trykt: {self.label_seed})" if self.label_seed else self.label
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,8 @@ class Variable:
 
 
 def _code_label(choice: Choice) -> CodeLabel:
-    return CodeLabel(choice.code, choice.label, choice.missing_kind, choice.added, choice.exclusive)
+    return CodeLabel(choice.code, choice.label, choice.missing_kind, choice.added, choice.exclusive,
+                     choice.label_seed)
 
 
 def question_ref(key: str) -> str:
@@ -123,21 +131,45 @@ def _shown_if(q: Questionnaire, rules: tuple[Rule, ...]) -> str | None:
 def _notes(slot: AnswerSlot) -> list[str]:
     question = slot.question
     notes = []
-    if slot.role == "value" and question.label_seed:
+    if slot.role in ("value", "item") and question.label_seed:
         notes.append(f"Trykt tekst: {question.label_seed}")
+    if slot.role == "item" and slot.item is not None and slot.item.label_seed:
+        notes.append(f"Trykt tekst (udsagn): {slot.item.label_seed}")
+    if slot.role in ("value", "item") and question.hint_seed:
+        notes.append(f"Trykt hjælpetekst: {question.hint_seed}")
     if slot.role in ("value", "item") and question.note:
         notes.append(question.note)
     if slot.role in ("value", "item"):
-        for choice in question.choices:
-            if choice.added:
-                added = f"Kode {choice.code} «{choice.label}» er tilføjet ({choice.added})"
-                notes.append(f"{added}; den er ikke trykt i skemaet.")
+        notes.extend(_added_notes(question.choices))
     if slot.kind == "duration_hm":
         notes.append("Minutter i alt (timer × 60 + minutter).")
     if slot.role == "other_text" and slot.choice is not None:
         notes.append(f"Uddybning af {question_ref(question.key)}, kode {slot.choice.code}.")
     if slot.role == "date":
         notes.append(f"Dato til {question_ref(question.key)}, ISO-format åååå-mm-dd.")
+    return notes
+
+
+def _codes_text(choices: list[Choice]) -> str:
+    return ", ".join(f"{c.code} »{c.label}«" for c in choices)
+
+
+def _added_notes(choices: tuple[Choice, ...]) -> list[str]:
+    """What was added to the printed options, per resolution: only the numbering of options that
+    are printed (``printed = true``: Q19_PF, Q32c code 4), or whole options (Q21 code 0)."""
+    notes = []
+    for resolution in dict.fromkeys(c.added for c in choices if c.added):
+        numbered = [c for c in choices if c.added == resolution and c.printed]
+        new = [c for c in choices if c.added == resolution and not c.printed]
+        if len(numbered) == 1:
+            notes.append(f"Koden {_codes_text(numbered)} er tilføjet ({resolution}): svarmuligheden er trykt "
+                         "i skemaet, kun dens kode er ny.")
+        elif numbered:
+            notes.append(f"Koderne {_codes_text(numbered)} er tilføjet ({resolution}): svarmulighederne er "
+                         "trykt i skemaet uden numre, kun nummereringen er ny.")
+        if new:
+            word = "Svarmuligheden" if len(new) == 1 else "Svarmulighederne"
+            notes.append(f"{word} {_codes_text(new)} er tilføjet ({resolution}) og er ikke trykt i skemaet.")
     return notes
 
 

@@ -3,11 +3,13 @@
 Codes (docs/questionnaire-format.md, "Errors"):
 
 DEF000 not valid TOML               DEF006 unknown question type
-DEF001 unknown field                DEF007 unknown timing, wave, missing_kind or scoring
+DEF001 unknown field                DEF007 unknown timing, wave, missing_kind, scoring or latest
 DEF002 missing required field       DEF008 duplicate code within a question
 DEF003 wrong value type             DEF009 invalid or reserved key
 DEF004 duplicate key                DEF010 field does not fit the question type
 DEF005 unknown choice list          DEF011 scale refers to an unknown or unsuitable item
+DEF012 seed text equals the text on screen (label_seed = label …)
+DEF013 screen_order does not list each code of the question once
 RULE001 rule refers to an unknown key
 RULE002 rule refers forward (or to its own question)
 RULE003 operator does not fit the question type

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal, cast
@@ -37,6 +38,8 @@ TIMINGS = ("intake", "monthly", "periodic", "closing")
 WAVES = ("baseline", "followup")
 MISSING_KINDS = ("ved_ikke", "uoplyst", "ikke_kendt")
 SCORINGS = ("prorated_sum",)
+#: Upper bounds a date question may declare with ``latest`` (D17): the end of the report month.
+LATEST_BOUNDS = ("report_month",)
 
 #: How a slot's value is stored: ``single`` = one int code (single, grid item, date_or_before),
 #: ``multi`` = sorted list of codes, ``integer``/``duration_hm`` = int, ``date`` = ISO string,
@@ -74,7 +77,12 @@ def rule_json(rule: Rule | None) -> str:
 
 @dataclass(frozen=True)
 class Choice:
-    """One answer option of a coded question; ``code`` is stored exactly as printed."""
+    """One answer option of a coded question; ``code`` is stored exactly as printed.
+
+    ``label`` is the text on screen; ``label_seed`` the printed text where it differs (D15).
+    ``added`` names the resolution that gave the option its code; ``printed`` says that the
+    option's text is printed in the seed form and only its code is new.
+    """
 
     code: int
     label: str
@@ -83,6 +91,8 @@ class Choice:
     other_text: str | None = None
     date: bool = False
     added: str | None = None
+    label_seed: str | None = None
+    printed: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ class GridItem:
     key: str
     label: str
     show_if: Rule | None = None
+    label_seed: str | None = None
 
     def show_if_json(self) -> str:
         return rule_json(self.show_if)
@@ -99,7 +110,13 @@ class GridItem:
 
 @dataclass(frozen=True)
 class Question:
-    """A question as written in the definition. ``fields`` are a group's sub-questions."""
+    """A question as written in the definition. ``fields`` are a group's sub-questions.
+
+    ``label``/``hint`` are the screen texts, ``label_seed``/``hint_seed`` the printed ones where
+    they differ (D15). ``choices`` are in printed order (codebook, export); ``screen_order`` lists
+    the codes in the order shown on screen (D16; empty: printed order). ``earliest``/``latest``
+    bound the date of a date or date_or_before question (D17).
+    """
 
     key: str
     type: str
@@ -116,10 +133,28 @@ class Question:
     fields: tuple[Question, ...] = ()
     min: int | None = None
     max: int | None = None
+    hint_seed: str | None = None
+    screen_order: tuple[int, ...] = ()
+    earliest: date | None = None
+    latest: str | None = None
 
     @property
     def codes(self) -> tuple[int, ...]:
         return tuple(c.code for c in self.choices)
+
+    @property
+    def screen_choices(self) -> tuple[Choice, ...]:
+        """The choices in the order shown on screen (``screen_order``, else printed order)."""
+        if not self.screen_order:
+            return self.choices
+        by_code = {choice.code: choice for choice in self.choices}
+        return tuple(by_code[code] for code in self.screen_order if code in by_code)
+
+    @property
+    def entry_choices(self) -> tuple[Choice, ...]:
+        """The options of a date_or_before shown as check boxes under its date (all but the date
+        options, D17); every option of any other coded question. Screen order."""
+        return tuple(c for c in self.screen_choices if not c.date)
 
     def choice(self, code: object) -> Choice | None:
         """The option with this code (strictly an int, never a bool), or None."""
@@ -150,6 +185,7 @@ class Section:
     timing: str | None = None
     waves: tuple[str, ...] = ()
     show_if: Rule | None = None
+    title_seed: str | None = None
 
     def show_if_json(self) -> str:
         return rule_json(self.show_if)
@@ -202,13 +238,18 @@ class AnswerSlot:
 
 @dataclass(frozen=True)
 class Questionnaire:
-    """A loaded, checked questionnaire definition (one key and version)."""
+    """A loaded, checked questionnaire definition (one key and version).
+
+    ``instruction`` is the respondent's instruction as shown on screen (the form page shows it
+    above the questionnaire); ``instruction_seed`` the printed text where it differs (D15).
+    """
 
     key: str
     version: int
     title: str
     sections: tuple[Section, ...]
     instruction: str | None = None
+    instruction_seed: str | None = None
     scales: tuple[Scale, ...] = ()
     choice_lists: Mapping[str, tuple[Choice, ...]] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from forms.errors import Problem
 from forms.model import (
     CONTAINER_TYPES,
+    LATEST_BOUNDS,
     MISSING_KINDS,
     QUESTION_TYPES,
     SCORINGS,
@@ -53,17 +55,19 @@ RESERVED_KEYS = frozenset(
 )
 
 TOP_FIELDS = {"questionnaire", "choice_lists", "sections", "scales"}
-HEADER_FIELDS = {"key", "version", "title", "instruction"}
-SECTION_FIELDS = {"key", "title", "timing", "waves", "show_if", "questions"}
-QUESTION_FIELDS = {"key", "type", "label", "label_seed", "hint", "source", "required", "show_if", "note"}
+HEADER_FIELDS = {"key", "version", "title", "instruction", "instruction_seed"}
+SECTION_FIELDS = {"key", "title", "title_seed", "timing", "waves", "show_if", "questions"}
+QUESTION_FIELDS = {
+    "key", "type", "label", "label_seed", "hint", "hint_seed", "source", "required", "show_if", "note"
+}
 TYPE_FIELDS: dict[str, set[str]] = {
-    "single": {"choices"},
-    "multi": {"choices"},
-    "grid": {"choices", "items"},
-    "date_or_before": {"choices"},
+    "single": {"choices", "screen_order"},
+    "multi": {"choices", "screen_order"},
+    "grid": {"choices", "items", "screen_order"},
+    "date_or_before": {"choices", "earliest", "latest"},
     "integer": {"min", "max"},
     "duration_hm": {"min", "max"},
-    "date": set(),
+    "date": {"earliest", "latest"},
     "text": set(),
     "short_text": set(),
     "group": {"fields"},
@@ -75,8 +79,12 @@ REQUIRED_TYPE_FIELDS: dict[str, set[str]] = {
     "date_or_before": {"choices"},
     "group": {"fields"},
 }
-CHOICE_FIELDS = {"code", "label", "exclusive", "missing_kind", "other_text", "date", "added"}
-ITEM_FIELDS = {"key", "label", "show_if"}
+CHOICE_FIELDS = {
+    "code", "label", "label_seed", "exclusive", "missing_kind", "other_text", "date", "added", "printed"
+}
+ITEM_FIELDS = {"key", "label", "label_seed", "show_if"}
+#: Display texts and the field holding their printed seed text where it differs (D15).
+SEED_FIELDS = {"label": "label_seed", "title": "title_seed", "hint": "hint_seed", "instruction": "instruction_seed"}
 SCALE_FIELDS = {"key", "label", "items", "reverse", "scoring", "min_fraction", "missing_codes"}
 
 
@@ -106,6 +114,7 @@ class Reader:
         self.problems: list[Problem] = []
         self._locations: dict[int, str] = {}
         self.choice_lists: dict[str, tuple[Choice, ...]] = {}
+        self.list_orders: dict[str, tuple[int, ...]] = {}
 
     # -- bookkeeping ------------------------------------------------------------------------
 
@@ -175,6 +184,36 @@ class Reader:
                 good.append(element)
         return good
 
+    def seed(self, table: Mapping[str, Any], name: str, loc: str) -> str | None:
+        """The printed seed text of display field ``name`` (``label`` -> ``label_seed``).
+
+        DEF002 when the display field is missing; DEF012 when the seed text equals the display
+        text (it only belongs where the two differ).
+        """
+        seed_name = SEED_FIELDS[name]
+        seed = self.string(table, seed_name, loc)
+        if seed is None:
+            return None
+        if name not in table:
+            self.problem("DEF002", loc, f"{seed_name!r} needs {name!r} (the text shown on screen)")
+        elif table[name] == seed:
+            self.problem("DEF012", f"{loc}.{seed_name}", f"{seed_name} equals {name}: leave it out")
+        return seed
+
+    def day(self, table: Mapping[str, Any], name: str, loc: str) -> date | None:
+        """A TOML local date (``earliest = 2007-06-01``)."""
+        value = table.get(name)
+        if value is None:
+            return None
+        if type(value) is not date:
+            self.problem("DEF003", f"{loc}.{name}", f"expected a date like 2007-06-01, got {_described(value)}")
+            return None
+        return value
+
+    def codes_order(self, table: Mapping[str, Any], loc: str) -> tuple[int, ...]:
+        """``screen_order``: the codes in screen order (checked against the choices in forms.checks)."""
+        return tuple(self.array(table, "screen_order", loc, int))
+
     def not_empty(self, table: Mapping[str, Any], name: str, loc: str) -> None:
         if table.get(name) == []:
             self.problem("DEF010", f"{loc}.{name}", f"{name} must not be empty")
@@ -238,6 +277,7 @@ class Reader:
             version=self.integer(header, "version", "questionnaire", minimum=1) or 0,
             title=self.string(header, "title", "questionnaire") or "",
             instruction=self.string(header, "instruction", "questionnaire"),
+            instruction_seed=self.seed(header, "instruction", "questionnaire"),
             sections=tuple(sections),
             scales=tuple(scales),
             choice_lists=MappingProxyType(dict(self.choice_lists)),
@@ -252,10 +292,11 @@ class Reader:
             if not isinstance(table, dict):
                 self.problem("DEF003", loc, f"expected a table with 'choices', got {_type_name(table)}")
                 continue
-            self.fields(table, {"choices"}, {"choices"}, loc)
+            self.fields(table, {"choices", "screen_order"}, {"choices"}, loc)
             if not KEY_RE.fullmatch(name):
                 self.problem("DEF009", loc, f"invalid choice list name {name!r}")
             self.choice_lists[name] = self.choice_array(table.get("choices", []), f"{loc}.choices")
+            self.list_orders[name] = self.codes_order(table, loc)
 
     def choice_array(self, value: Any, loc: str) -> tuple[Choice, ...]:
         return tuple(self.choice(table, f"{loc}[{index}]") for index, table in self.tables(value, loc))
@@ -271,6 +312,8 @@ class Reader:
             other_text=self.key(table, "other_text", loc),
             date=self.boolean(table, "date", loc, False),
             added=self.string(table, "added", loc),
+            label_seed=self.seed(table, "label", loc),
+            printed=self.boolean(table, "printed", loc, False),
         )
         return self.located(choice, loc)
 
@@ -293,6 +336,7 @@ class Reader:
         section = Section(
             key=key,
             title=title,
+            title_seed=self.seed(table, "title", loc),
             questions=tuple(questions),
             timing=timing,
             waves=tuple(w for w in waves if w in WAVES),
@@ -323,7 +367,8 @@ class Reader:
             label=self.string(table, "label", loc) or "",
             required=self.boolean(table, "required", loc, True),
             hint=self.string(table, "hint", loc),
-            label_seed=self.string(table, "label_seed", loc),
+            label_seed=self.seed(table, "label", loc),
+            hint_seed=self.seed(table, "hint", loc),
             source=self.string(table, "source", loc),
             note=self.string(table, "note", loc),
             show_if=_rule(table),
@@ -333,6 +378,9 @@ class Reader:
             fields=self.group_fields(table, loc),
             min=self.integer(table, "min", loc),
             max=self.integer(table, "max", loc),
+            screen_order=self.codes_order(table, loc) or self.list_orders.get(list_name or "", ()),
+            earliest=self.day(table, "earliest", loc),
+            latest=self.enum(table, "latest", loc, LATEST_BOUNDS),
         )
         return self.located(question, loc)
 
@@ -366,7 +414,8 @@ class Reader:
         if key:
             loc = f"{loc} ({key})"
         self.fields(table, ITEM_FIELDS, {"key", "label"}, loc)
-        item = GridItem(key=key or "", label=self.string(table, "label", loc) or "", show_if=_rule(table))
+        item = GridItem(key=key or "", label=self.string(table, "label", loc) or "", show_if=_rule(table),
+                        label_seed=self.seed(table, "label", loc))
         return self.located(item, loc)
 
     def scale(self, table: Mapping[str, Any], loc: str) -> Scale:

@@ -6,6 +6,7 @@ Every parser takes the submitted strings of one form field (``getlist``) and ret
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ MSG_ONE_ANSWER = "Vælg kun ét svar."
 MSG_ONE_VALUE = "Skriv kun ét svar i feltet."
 MSG_UNREADABLE = "Svaret kunne ikke læses. Skriv det igen."
 MSG_DATE_FORMAT = "Skriv datoen som dd-mm-åååå."
+MSG_DATE_AND_CODE = "Skriv enten en dato eller vælg »{label}«, ikke begge."
+MONTHS_DA = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)
 MSG_CONTROL_CHARS = "Teksten indeholder kontroltegn, som ikke er tilladt. Fjern dem og prøv igen."
 REQUIRED_MESSAGES = {
     "single": "Vælg et svar.",
@@ -111,7 +117,7 @@ def parse_codes(question: Question, values: list[Any]) -> Parsed:
     if len(codes) > 1:
         for choice in question.choices:
             if choice.exclusive and choice.code in codes:
-                return _fail(f"Du kan ikke kombinere «{choice.label}» med andre svar.")
+                return _fail(f"Du kan ikke kombinere »{choice.label}« med andre svar.")
     return Parsed(sorted(c for c in codes if c is not None))
 
 
@@ -180,8 +186,55 @@ def _read_date(text: str) -> tuple[int, int, int] | None:
     return int(year), int(month), int(day)
 
 
-def parse_date(values: list[Any], today: date) -> Parsed:
-    """ISO ``åååå-mm-dd`` or ``dd-mm-åååå`` (also with . or /, or ``ddmmåååå``) to ISO."""
+def format_day_da(day: date) -> str:
+    """``date(2007, 6, 1)`` -> "1. juni 2007"."""
+    return f"{day.day}. {MONTHS_DA[day.month - 1]} {day.year}"
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The dates a date field accepts. ``declared``: the question names its own range (D17), so a
+    date outside it gets one message naming the range; otherwise the general plausibility checks
+    (not before 1900, at most a year ahead) apply with their own messages."""
+
+    earliest: date
+    latest: date
+    declared: bool = False
+
+    def refusal(self, day: date) -> str | None:
+        """The Danish message for a date outside the bounds, or None."""
+        if self.earliest <= day <= self.latest:
+            return None
+        if self.declared:
+            return f"Datoen skal ligge mellem {format_day_da(self.earliest)} og {format_day_da(self.latest)}."
+        if day < self.earliest:
+            return "Datoen må ikke ligge før 1900."
+        return "Datoen må højst ligge et år ude i fremtiden."
+
+
+def date_bounds(question: Question | None, today: date, report_month: date | None = None) -> DateBounds:
+    """The bounds of a date answer of ``question`` (a date, or the date of a date_or_before).
+
+    ``earliest`` from the definition, else 1900; ``latest = "report_month"`` is the end of the
+    report month when one is given (any day of it), else a year from ``today``.
+    """
+    latest = today + FUTURE_TOLERANCE
+    if question is None:
+        return DateBounds(EARLIEST_DATE, latest)
+    if question.latest == "report_month" and report_month is not None:
+        latest = month_end(report_month)
+    declared = question.earliest is not None or question.latest is not None
+    return DateBounds(question.earliest or EARLIEST_DATE, latest, declared)
+
+
+def parse_date(values: list[Any], today: date, bounds: DateBounds | None = None) -> Parsed:
+    """ISO ``åååå-mm-dd`` or ``dd-mm-åååå`` (also with . or /, or ``ddmmåååå``) to ISO, within
+    ``bounds`` (default: from 1900 to a year after ``today``)."""
     text, failed = _one_string(values)
     if failed or text is None:
         return failed or BLANK
@@ -192,11 +245,43 @@ def parse_date(values: list[Any], today: date) -> Parsed:
         day = date(*parts)
     except ValueError:
         return _fail(f"Datoen {text} findes ikke. {MSG_DATE_FORMAT}")
-    if day < EARLIEST_DATE:
-        return _fail("Datoen må ikke ligge før 1900.")
-    if day > today + FUTURE_TOLERANCE:
-        return _fail("Datoen må højst ligge et år ude i fremtiden.")
+    refusal = (bounds or date_bounds(None, today)).refusal(day)
+    if refusal:
+        return _fail(refusal)
     return Parsed(day.isoformat())
+
+
+def parse_date_choice(question: Question, values: list[Any], date_values: list[Any]) -> Parsed:
+    """The code of a date_or_before (D17): a ticked option (check boxes under the date), else the
+    date option when a date is written (or its code posted), else blank.
+
+    The date itself is parsed as the ``<key>_dato`` answer; a date with a ticked option is refused.
+    """
+    strings = _strings(values)
+    dates = _strings(date_values)
+    if strings is None or dates is None:
+        return _fail(MSG_CHOOSE_SHOWN)
+    codes = {_as_int(s) for s in strings}
+    if None in codes or not codes <= set(question.codes):
+        return _fail(MSG_CHOOSE_SHOWN)
+    ticked = [c for c in question.entry_choices if c.code in codes]
+    if len(ticked) > 1:
+        return _fail(MSG_ONE_ANSWER)
+    if ticked and dates:
+        return _fail(MSG_DATE_AND_CODE.format(label=ticked[0].label))
+    if ticked:
+        return Parsed(ticked[0].code)
+    if dates or codes:
+        return Parsed(question.date_codes[0])
+    return BLANK
+
+
+def required_message(question: Question, kind: str) -> str:
+    """What an unanswered required answer is told (a date_or_before names its options)."""
+    if question.type == "date_or_before" and kind == "single":
+        options = " eller ".join(f"»{c.label}«" for c in question.entry_choices)
+        return f"Skriv en dato, eller vælg {options}." if options else REQUIRED_MESSAGES["date"]
+    return REQUIRED_MESSAGES[kind]
 
 
 def _has_control_characters(text: str, allowed: str) -> bool:

@@ -32,7 +32,8 @@ class CheckboxesField(SelectMultipleField):
 
 
 def _choices(question: Question) -> list[SelectChoice]:
-    return [SelectChoice(str(choice.code), choice.label) for choice in question.choices]
+    """The options in screen order (D16); a date_or_before's date options are its date input (D17)."""
+    return [SelectChoice(str(choice.code), choice.label) for choice in question.entry_choices]
 
 
 def _numeric(**extra: Any) -> dict[str, Any]:
@@ -44,6 +45,8 @@ def _numeric(**extra: Any) -> dict[str, Any]:
 def slot_fields(slot: AnswerSlot) -> dict[str, wtforms.Field]:
     """The unbound form fields of one answer key, by form field name."""
     question, key = slot.question, slot.key
+    if slot.kind == "single" and question.date_key:  # D17: check boxes under the date, not radios
+        return {key: CheckboxesField(slot.label, choices=_choices(question), coerce=str, validate_choice=False)}
     if slot.kind == "single":
         return {key: RadioField(slot.label, choices=_choices(question), coerce=str, validate_choice=False)}
     if slot.kind == "multi":

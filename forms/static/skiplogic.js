@@ -2,6 +2,8 @@
  * Question containers carry data-key (answer key) and data-show-if (a JSON rule). On every change
  * they are evaluated in document order; a hidden container's answers count as unanswered for
  * later rules. Without JavaScript every question stays visible. Load with a plain <script src>.
+ * It also unticks the other boxes when an exclusive one is ticked, and disables a date while a
+ * box under it ("Før 1.6.2007") is ticked.
  * The shared cases in tests/forms/rules_cases.json run against evaluate() through node. */
 (function (root) {
   'use strict';
@@ -39,8 +41,17 @@
     return /^-?[0-9]{1,9}$/.test(text) ? parseInt(text, 10) : undefined;
   }
 
-  function readValue(doc, key) {
-    var inputs = doc.querySelectorAll('[name="' + key + '"]');
+  // A date_or_before (D17): the ticked box's code, else the date option's code when a date is written.
+  function readDateChoice(doc, el, key) {
+    var ticked = doc.querySelector('[name="' + key + '"]:checked');
+    if (ticked) return toInt(ticked.value);
+    var day = doc.querySelector('[name="' + key + '_dato"]');
+    return day && !day.disabled && day.value.trim() ? toInt(el.getAttribute('data-date-code')) : undefined;
+  }
+
+  function readValue(doc, key, el) {
+    if (el && el.hasAttribute('data-date-code')) return readDateChoice(doc, el, key);
+    var inputs = Array.prototype.filter.call(doc.querySelectorAll('[name="' + key + '"]'), function (i) { return !i.disabled; });
     if (!inputs.length) {  // duration_hm: hours and minutes as minutes, a blank part counts as 0
       var h = doc.querySelector('[name="' + key + '_timer"]'), m = doc.querySelector('[name="' + key + '_minutter"]');
       if (!h || !m || (!h.value.trim() && !m.value.trim())) return undefined;
@@ -65,15 +76,36 @@
         try { shown = evaluate(JSON.parse(el.getAttribute('data-show-if')), answers); } catch (e) { shown = true; }
       }
       el.hidden = !shown;
-      var value = shown ? readValue(doc, el.getAttribute('data-key')) : undefined;
+      var value = shown ? readValue(doc, el.getAttribute('data-key'), el) : undefined;
       if (!unanswered(value)) answers[el.getAttribute('data-key')] = value;
     });
   }
 
+  // Exclusive options (data-exclusive: "Bor alene", "Ingen …", the boxes under a date) untick the
+  // other boxes of their question at once; the server refuses the combination anyway.
+  function untickOthers(doc, box) {
+    if (box.type !== 'checkbox' || !box.checked) return;
+    Array.prototype.forEach.call(doc.querySelectorAll('input[type="checkbox"]'), function (other) {
+      if (other !== box && other.name === box.name && (box.hasAttribute('data-exclusive') || other.hasAttribute('data-exclusive'))) {
+        other.checked = false;
+      }
+    });
+  }
+
+  // The date of a date_or_before is disabled (not posted) while one of its boxes is ticked.
+  function syncDates(doc) {
+    Array.prototype.forEach.call(doc.querySelectorAll('[data-date-code]'), function (el) {
+      var key = el.getAttribute('data-key'), day = doc.querySelector('[name="' + key + '_dato"]');
+      if (day) day.disabled = !!doc.querySelector('[name="' + key + '"]:checked');
+    });
+  }
+
   function init() {
-    var doc = root.document, update = function () { apply(doc); };
-    if (!doc.querySelector('[data-show-if]')) return;
-    doc.addEventListener('change', update);
+    var doc = root.document, update = function () { syncDates(doc); apply(doc); };
+    doc.addEventListener('change', function (event) {
+      if (event.target && event.target.type === 'checkbox') untickOthers(doc, event.target);
+      update();
+    });
     doc.addEventListener('input', update);
     update();
   }

@@ -70,7 +70,7 @@ def test_submit_requires_every_visible_required_answer_and_nothing_else(q: forms
     result = submit(q, {"q1": ["1"], "q3": ["2"]}, sections=["del1"])
     assert result.errors == {
         "q2": ["Vælg mindst ét svar."],
-        "q6": ["Vælg et svar."],
+        "q6": ["Skriv en dato, eller vælg »Før 1.6. 2007« eller »Intet møde endnu«."],
         "q7": ["Vælg et svar."],
     }
     assert result.answers == {"q1": 1, "q3": 2}
@@ -115,10 +115,10 @@ def test_an_invalid_answer_counts_as_unanswered_for_later_rules(q: forms.Questio
 
 def test_exclusive_options_cannot_be_combined(q: forms.Questionnaire) -> None:
     assert errors_of(q, {**VALID, "q2": ["1", "2"]}, "q2") == [
-        "Du kan ikke kombinere «Bor alene» med andre svar."
+        "Du kan ikke kombinere »Bor alene« med andre svar."
     ]
     assert errors_of(q, {**VALID, "q2": ["2", "8"]}, "q2") == [
-        "Du kan ikke kombinere «Uoplyst» med andre svar."
+        "Du kan ikke kombinere »Uoplyst« med andre svar."
     ]
     assert submit(q, {**VALID, "q2": ["1"]}).answers["q2"] == [1]
     assert submit(q, {**VALID, "q2": ["1", "1"]}).answers["q2"] == [1], "a repeated value is one answer"

@@ -72,10 +72,18 @@ def page(browser, page_html: str):
     context.close()
 
 
+#: Shown containers; the date of a date_or_before (always shown with its question, D17) counts
+#: only while it is in effect: written and not disabled by a ticked box, as the server reads it.
+VISIBLE_JS = """els => els.filter(e => !e.hidden).filter(e => {
+  const owner = e.parentElement.closest('[data-date-code]');
+  if (!owner) return true;
+  const day = e.querySelector('input');
+  return !day.disabled && day.value.trim() !== '';
+}).map(e => e.dataset.key)"""
+
+
 def visible_keys(page, q: forms.Questionnaire) -> list[str]:
-    shown = page.eval_on_selector_all(
-        "[data-key]", "els => els.filter(e => !e.hidden).map(e => e.dataset.key)"
-    )
+    shown = page.eval_on_selector_all("[data-key]", VISIBLE_JS)
     answer_keys = set(q.answer_keys())
     return [key for key in shown if key in answer_keys]
 
@@ -115,7 +123,7 @@ def test_a_chain_of_rules_follows_the_answers(page, q) -> None:
 def test_follow_ups_open_with_their_option(page, q) -> None:
     page.check("#q1-2")  # Et andet sted
     page.check("#q2-2")  # Andre
-    page.check("#q6-1")  # 1.6.2007 eller derefter
+    page.fill("#q6_dato", "05-03-2021")  # a date: code 2 (D17)
     shown = visible_keys(page, q)
     assert {"q1_andet", "q2_andet", "q6_dato"} <= set(shown)
     assert_same_as_server(page, q)
@@ -141,6 +149,31 @@ def test_numbers_grids_and_nested_rules(page, q) -> None:
 def test_without_javascript_everything_is_shown(browser, page_html, q) -> None:
     context, page, _ = open_page(browser, page_html, javascript=False)
     try:
-        assert visible_keys(page, q) == q.answer_keys()
+        shown = page.eval_on_selector_all("[data-key]", "els => els.filter(e => !e.hidden).map(e => e.dataset.key)")
+        assert [key for key in shown if q.has_slot(key)] == q.answer_keys()
     finally:
         context.close()
+
+
+def test_a_box_under_the_date_disables_it_and_the_boxes_exclude_each_other(page, q) -> None:
+    page.fill("#q6_dato", "05-03-2021")
+    assert "q7" in visible_keys(page, q)
+    page.check("#q6-1")  # Intet møde endnu (code 3) hides q7
+    assert page.is_disabled("#q6_dato") and "q7" not in visible_keys(page, q)
+    assert_same_as_server(page, q)
+    page.check("#q6-0")  # Før 1.6. 2007 unticks Intet møde endnu at once
+    assert not page.is_checked("#q6-1") and "q7" in visible_keys(page, q)
+    assert_same_as_server(page, q)
+    page.uncheck("#q6-0")  # the date is back
+    assert page.is_enabled("#q6_dato") and submitted(page)["q6_dato"] == ["05-03-2021"]
+    assert_same_as_server(page, q)
+
+
+def test_an_exclusive_option_unticks_the_others_at_once(page, q) -> None:
+    page.check("#q1-0")  # single-choice answer that keeps q2 (who lives with) shown
+    page.check("#q2-1")
+    page.check("#q2-2")
+    page.check("#q2-0")  # exclusive "Bor alene"
+    assert submitted(page)["q2"] == ["1"]
+    page.check("#q2-1")  # a non-exclusive option unticks the exclusive one
+    assert submitted(page)["q2"] == ["2"]

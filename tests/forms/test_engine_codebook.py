@@ -82,7 +82,8 @@ def test_timing_section_and_scale_membership(variables: dict[str, forms.Variable
 
 def test_notes_carry_resolutions_additions_and_the_printed_text(variables: dict[str, forms.Variable]) -> None:
     assert "E08: 1 and 8 exclusive." in variables["q2_1"].notes
-    assert any("Kode 0 «Ingen af ovenstående» er tilføjet (E23)" in n for n in variables["q2_0"].notes)
+    assert "Svarmuligheden 0 »Ingen af ovenstående« er tilføjet (E23) og er ikke trykt i skemaet." in variables[
+        "q2_0"].notes
     assert "Trykt tekst: Angiv datoen for kontakstart" in variables["q6"].notes
     assert variables["q10_tid"].notes == ("Minutter i alt (timer × 60 + minutter).",)
     assert variables["q1"].source == "S002:3747-3754"

@@ -113,9 +113,20 @@ def test_data_show_if_carries_each_rule_as_json(env, q) -> None:
     containers = by_key(render(env, q))
     for slot in q.slots:
         rule = containers[slot.key].attrs.get("data-show-if")
-        assert (json.loads(rule) if rule else None) == thaw(slot.own_rule), slot.key
+        expected = None if slot.role == "date" else thaw(slot.own_rule)  # D17: the date is always shown
+        assert (json.loads(rule) if rule else None) == expected, slot.key
     assert json.loads(containers["q2_andet"].attrs["data-show-if"]) == {"q": "q2", "has": 3}
-    assert json.loads(containers["q6_dato"].attrs["data-show-if"]) == {"q": "q6", "in": [2]}
+    assert containers["q6"].attrs["data-date-code"] == "2"
+
+
+def test_a_date_or_before_is_a_date_input_with_its_other_options_as_boxes_under_it(env, q) -> None:
+    root = render(env, q)
+    container = by_key(root)["q6"]
+    inputs = [node for node in container.walk() if node.tag == "input"]
+    assert [(i.attrs["name"], i.attrs["type"], i.attrs.get("value")) for i in inputs] == [
+        ("q6_dato", "text", ""), ("q6", "checkbox", "1"), ("q6", "checkbox", "3"),
+    ]
+    assert all("data-exclusive" in i.attrs for i in inputs[1:])  # the boxes exclude each other
 
 
 def test_follow_ups_sit_inside_their_question_after_their_option(env, q) -> None:

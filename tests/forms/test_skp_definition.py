@@ -8,6 +8,7 @@ forms/definitions/skp_monthly.toml — so a slip in either shows up as a differe
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -137,7 +138,7 @@ OTHER_TEXT = {
 }  # fmt: skip
 
 # Blank is legitimate only here (free-text comments; Q10 "eventuelle", zero ticks allowed).
-OPTIONAL = {"q10", "q39", "q52"}
+OPTIONAL = {"q10", "q27", "q39", "q52"}  # q27: D18, no tick = no contact attempts
 
 SCALES = {
     "tillid": GRID_ITEMS["q34"],
@@ -220,9 +221,10 @@ def test_d12_and_d14_codes(q: forms.Questionnaire) -> None:
     assert q21_none is not None
     assert (q21_none.label, q21_none.exclusive, q21_none.added) == ("Ingen af ovenstående", True, "E23")
     q32c = q.question("q32c")
-    assert q32c.choice(4).label == "Nej, brugeren blev udskrevet uden at der er udarbejdet en aftale."
+    assert q32c.choice(4).label_seed == "Nej, brugeren blev udskrevet uden at der er udarbejdet en aftale."
+    assert (q32c.choice(4).added, q32c.choice(4).printed) == ("E31", True)  # printed text, new code (D14)
     assert q32c.choice(2).label == "Ja, der er udarbejdet en koordinationsplan."
-    assert q32c.choice(3).label == "Nej, brugeren er stadigvæk indlagt."
+    assert q32c.choice(3).label_seed == "Nej, brugeren er stadigvæk indlagt."
 
 
 def test_missing_kinds_e07_e09(q: forms.Questionnaire) -> None:
@@ -264,8 +266,12 @@ def test_follow_up_texts_r20(q: forms.Questionnaire) -> None:
 
 def test_date_options(q: forms.Questionnaire) -> None:
     for key in ("q15", "q16", "q17"):
-        assert q.question(key).date_codes == (2,)
-        assert q.question(key).choice(1).label == "Før 1.6. 2007"
+        question = q.question(key)
+        assert question.date_codes == (2,)
+        assert question.choice(1).label == "Før 1.6.2007"  # D17: a check box under the date
+        assert (question.earliest, question.latest) == (date(2007, 6, 1), "report_month")
+    assert q.question("q15").choice(1).label_seed == "Før 1.6. 2007"
+    assert [c.code for c in q.question("q17").entry_choices] == [1, 3]
 
 
 def test_required_unless_blank_is_legitimate(q: forms.Questionnaire) -> None:
@@ -333,7 +339,7 @@ def test_pure_typos_fixed_in_display_only(q: forms.Questionnaire) -> None:
     assert q9.label.startswith("Hvilket hovedkarakteristikum har den")
     assert q9.label_seed.startswith("Hvilket hovedkarakteristikum ar den")  # E10
     assert q.question("q12").choice(3).label == "Ved ikke"  # E11
-    assert q.question("q17").choice(1).label == "Før 1.6. 2007"  # E17, printed "207"
+    assert q.question("q17").choice(1).label_seed == "Før 1.6. 207"  # E17, shown "Før 1.6.2007"
     assert q.question("q17").label_seed.endswith("(der er tale om den dato, hvor SKP'en får sagen overdraget)")  # E16
     assert q.question("q25").choice(4).label == "Dagligt eller næsten dagligt"  # E25
     assert q.question("q28").choice(1).label.startswith("Ingen kontakt:")  # E29, printed "1: Ingen …"
@@ -356,11 +362,11 @@ def test_labels_verbatim_spot_checks(q: forms.Questionnaire) -> None:
     assert q.question("q13").choice(7).label == "Anden SKP"  # E12
     assert q.question("q19").choice(77).label == "Diagnoseforhold ikke kendt af SKP"
     assert q.question("q21").choice(7).label == "”liv i sengen”, fx rotter, maddiker el. andre dyr"
-    assert q.question("q31").choice(0).label == "Ingen/ intet"
+    assert q.question("q31").choice(0).label_seed == "Ingen/ intet"
     assert q.question("q34").items[1].label == "De kollegaer/ samarbejdspartnere, du anbefaler."  # E33
     assert q.question("q41").choice(4).label == "Forløbet er afsluttet, idet formålet med SKP-indsatsen er indfriet"
     assert q.question("q44").choice(6).label == "Brug af alkohol – og misbrugsbehandling"  # E41
-    assert q.question("q26_tid").label == "Hvor lang tid har du brugt med denne bruger i alt i denne måned (ca.)"
+    assert q.question("q26_tid").label_seed == "Hvor lang tid har du brugt med denne bruger i alt i denne måned (ca.)"
 
 
 def test_notes_name_the_resolutions(q: forms.Questionnaire) -> None:
