@@ -172,7 +172,7 @@ def save(ctx: ReportContext, formdata: Mapping[str, Any], *, submit: bool, expec
     if ctx.report is not None and expected_version != ctx.report.version:
         return Outcome(ctx.report, {}, conflict=True)
     result = normalise(ctx.definition, formdata, sections=ctx.sections, extra=ctx.extra,
-                       mode="submit" if submit else "draft")
+                       mode="submit" if submit else "draft", report_month=ctx.period.first_day)
     errors = {**result.errors, **(cross_field_errors(result.answers) if submit else {})}
     if submit and errors:
         return Outcome(ctx.report, errors)
