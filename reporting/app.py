@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_compress import Compress
 
 from reporting import cli
 from reporting.auth import access, input_guard, sessions
@@ -34,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise RuntimeError("refusing to run the debugger in production")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _init_extensions(app)
+    _init_compression(app)
     _register_blueprints(app)
     sessions.init_app(app)  # the idle timeout runs before the access policy
     app.before_request(access.enforce_policy)
@@ -55,6 +57,18 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
 
+def _init_compression(app: Flask) -> None:
+    """Pages and JSON compressed on the fly (Brotli or gzip, flask-compress). Static and package files
+    come precompressed from reporting/assets.py; file downloads and other streams are left alone."""
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json"])
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    app.config.setdefault("COMPRESS_LEVEL", 6)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 1000)
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    Compress(app)
+
+
 def _register_blueprints(app: Flask) -> None:
     from reporting import assets, main
     from reporting.audit import views as audit_views
@@ -69,13 +83,15 @@ def _register_blueprints(app: Flask) -> None:
     for module in (main, login, assets, clients, reports, dashboard, quality, people, invitations, organisation,
                    audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views):
         app.register_blueprint(module.bp)
+    assets.init_app(app)
 
 
 def _init_templates(app: Flask) -> None:
     from reporting.auth.login import LogoutForm
     from reporting.core.models import ROLES
-    from reporting.main import navigation
+    from reporting.main import NavGroup, nav_active, navigation, navigation_menu
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:
-        return {"navigation": navigation, "logout_form": LogoutForm, "role_labels": ROLES}
+        return {"navigation": navigation, "logout_form": LogoutForm, "role_labels": ROLES,
+                "navigation_menu": navigation_menu, "nav_active": nav_active, "NavGroup": NavGroup}

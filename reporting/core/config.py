@@ -113,7 +113,26 @@ class Settings:
             "RATELIMIT_HEADERS_ENABLED": False,
             "PASSWORD_HASH_PROFILE": "standard",
             "IDLE_TIMEOUT_MINUTES": _int("IDLE_TIMEOUT_MINUTES", 120),
+            **service_identity(),
         }
+
+
+def service_identity() -> dict[str, str]:
+    """Who runs the service and how to reach them: the header, the footer and the help, privacy and
+    accessibility pages read these (empty contact settings send users to their coordinator)."""
+    return {
+        "SERVICE_NAME": os.environ.get("SERVICE_NAME", "").strip() or "SKP-indberetning",
+        "SERVICE_AUTHORITY": os.environ.get("SERVICE_AUTHORITY", "").strip() or "Isbryderprojektet",
+        # An SVG or PNG file shown as the authority's logo in the header (DKFDS logo slot).
+        "SERVICE_LOGO": os.environ.get("SERVICE_LOGO", "").strip(),
+        "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "").strip(),
+        "SUPPORT_PHONE": os.environ.get("SUPPORT_PHONE", "").strip(),
+        "SUPPORT_HOURS": os.environ.get("SUPPORT_HOURS", "").strip(),
+        # The data controller's data protection officer (databeskyttelsesrådgiver).
+        "DPO_EMAIL": os.environ.get("DPO_EMAIL", "").strip(),
+        # The statement published at the Agency for Digital Government's site, when there is one.
+        "ACCESSIBILITY_STATEMENT_URL": os.environ.get("ACCESSIBILITY_STATEMENT_URL", "").strip(),
+    }
 
 
 def _secret_key(env: str, instance_path: str) -> str:

@@ -4,6 +4,7 @@ CSP) and the download of the finished workbook."""
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 from playwright.sync_api import Page, expect
@@ -27,7 +28,9 @@ def test_a_coordinator_downloads_the_export_in_the_browser(app, live_server: str
     page.get_by_label("E-mail").fill("tovholder@example.com")
     page.get_by_label("Adgangskode").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log ind").click()
-    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Udtræk").click()
+    menu = page.get_by_role("navigation", name="Hovedmenu")
+    menu.get_by_role("button", name="Data og skemaer").click()  # a DKFDS submenu (dkfds.min.js)
+    menu.get_by_role("link", name="Udtræk til evaluatorerne").click()
     expect(page.get_by_role("heading", name="Udtræk til evaluatorerne")).to_be_visible()
     page.get_by_label("Tilfældige for dette udtræk").check()
     page.get_by_role("button", name="Lav udtræk").click()
@@ -39,4 +42,7 @@ def test_a_coordinator_downloads_the_export_in_the_browser(app, live_server: str
     assert download.suggested_filename.startswith("skp-udtraek-") and download.suggested_filename.endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(download.path().read_bytes()), read_only=True)
     assert "Indberetninger" in book.sheetnames and "Om udtrækket" in book.sheetnames
+    # The file can be fetched once: the page says when it was fetched instead of offering it again.
+    expect(page.get_by_text(re.compile(r"Filen er hentet kl\. \d\d\.\d\d\."))).to_be_visible()
+    expect(link).to_be_hidden()
     assert errors == []

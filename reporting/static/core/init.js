@@ -1,0 +1,68 @@
+/* Starts Det Fælles Designsystem's components (dkfds.min.js from the npm package: the header's
+   menu drawer and submenus, responsive tables, accordions …) and makes questions revealed by the
+   skip logic known to screen readers. Loaded with `defer` after dkfds.min.js; no inline script (CSP). */
+(function () {
+  "use strict";
+  if (window.DKFDS && typeof window.DKFDS.init === "function") { window.DKFDS.init(); }
+
+  /* Skip logic (forms/static/skiplogic.js) shows and hides question containers ([data-show-if]) by
+     their `hidden` attribute. Here, without touching that script: every answer that controls other
+     questions gets aria-controls, and a question that appears after the user answered is announced
+     in a polite live region ("Nyt spørgsmål: …"). */
+  var containers = document.querySelectorAll("[data-show-if]");
+  var announcer = document.getElementById("revealed-announcer");
+  if (!containers.length || !announcer || !window.MutationObserver) { return; }
+
+  var controls = {};
+  Array.prototype.forEach.call(containers, function (el, i) {
+    if (!el.id) { el.id = "vist-hvis-" + i; }
+    var keys = [];
+    (function collect(rule) {
+      if (!rule || typeof rule !== "object") { return; }
+      if (typeof rule.q === "string") { keys.push(rule.q); }
+      ["all", "any"].forEach(function (k) { if (Array.isArray(rule[k])) { rule[k].forEach(collect); } });
+      if (rule.not) { collect(rule.not); }
+    })((function () { try { return JSON.parse(el.getAttribute("data-show-if")); } catch (e) { return null; } })());
+    keys.forEach(function (key) { (controls[key] = controls[key] || []).push(el.id); });
+  });
+  Object.keys(controls).forEach(function (key) {
+    var names = [key, key + "_dato", key + "_timer", key + "_minutter"];
+    names.forEach(function (name) {
+      Array.prototype.forEach.call(document.getElementsByName(name), function (input) {
+        var own = (input.getAttribute("aria-controls") || "").split(" ").filter(Boolean);
+        controls[key].forEach(function (id) { if (own.indexOf(id) === -1) { own.push(id); } });
+        input.setAttribute("aria-controls", own.join(" "));
+      });
+    });
+  });
+
+  var lastAnswer = 0;
+  ["change", "input"].forEach(function (type) {
+    document.addEventListener(type, function () { lastAnswer = Date.now(); }, true);
+  });
+  function title(el) {
+    var label = el.querySelector("legend, label, .form-label, h2, h3");
+    var text = label ? label.textContent.replace(/\s+/g, " ").trim() : "";
+    return text.length > 140 ? text.slice(0, 137) + " …" : text;
+  }
+  var pending = [], timer = null;
+  function flush() {
+    timer = null;
+    var titles = pending.filter(Boolean);
+    pending = [];
+    if (!titles.length) { return; }
+    announcer.textContent = titles.length === 1 ? "Nyt spørgsmål: " + titles[0]
+      : titles.length + " nye spørgsmål: " + titles.slice(0, 3).join("; ") + (titles.length > 3 ? " …" : "");
+  }
+  new MutationObserver(function (records) {
+    if (Date.now() - lastAnswer > 1500) { return; }
+    records.forEach(function (record) {
+      var el = record.target;
+      if (!el.hasAttribute("data-show-if") || el.hidden || record.oldValue === null) { return; }
+      var outer = el.parentElement && el.parentElement.closest("[data-show-if]");
+      if (outer && pending.indexOf(title(outer)) !== -1) { return; }
+      pending.push(title(el));
+    });
+    if (pending.length && !timer) { timer = window.setTimeout(flush, 150); }
+  }).observe(document.body, { attributes: true, attributeFilter: ["hidden"], attributeOldValue: true, subtree: true });
+})();
