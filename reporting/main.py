@@ -8,7 +8,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from reporting.auth.access import policy_for, public
+from reporting.core.clock import now
 from reporting.core.models import ROLES
+from reporting.core.schedule import Period, format_date_da, format_period_da
+from reporting.skp.overview import worker_overview
+from reporting.skp.tasks import TaskList, build_tasks
 
 bp = Blueprint("main", __name__)
 
@@ -97,7 +101,15 @@ def index():  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     role_names = [ROLES[r] for r in ROLES if r in current_user.roles]
-    return render_template("index.html", role_names=role_names)
+    tasks = _worker_tasks() if "skp" in current_user.roles else None
+    return render_template("index.html", role_names=role_names, tasks=tasks, format_period=format_period_da,
+                           format_date=format_date_da)
+
+
+def _worker_tasks() -> TaskList:
+    """The SKP worker's task list: the front page opens on what is due (issue 15)."""
+    moment, day = now(), current_app.config["DEADLINE_DAY"]
+    return build_tasks(worker_overview(current_user.id, moment, day), Period.containing(moment), day)
 
 
 @bp.route("/healthz")

@@ -30,12 +30,17 @@ def report_url(number: str, month: str) -> str:
 
 
 def form_state(client: FlaskClient, path: str) -> dict[str, str]:
-    """The hidden fields of the report form as rendered now (version, token, closing, CSRF)."""
+    """The hidden fields of the report form as rendered now (version, token, closing answer, CSRF)."""
     html = client.get(path).get_data(as_text=True)
+    if 'name="version"' not in html:  # a submitted report opens as a summary; "Ret" opens the form
+        html = client.get(f"{path}?ret=1").get_data(as_text=True)
     fields = {}
     for name in ("version", "submission_token", "closing"):
         match = re.search(rf'name="{name}" value="([^"]*)"', html)
         fields[name] = match.group(1) if match else ""
+    chosen = re.search(r'<input[^>]*name="closing" type="radio" value="([01])" checked', html)
+    if chosen:  # the closing question (D21): the answer the form shows
+        fields["closing"] = chosen.group(1)
     fields["csrf_token"] = csrf_token(client, path)
     return fields
 

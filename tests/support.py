@@ -24,10 +24,12 @@ def base_config(database_url: str) -> dict[str, object]:
         "MAIL_BACKEND": "locmem",
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_PROFILE": "fast",
+        # Tests move the clock by months within one login; the absolute lifetime has its own tests.
+        "SESSION_MAX_HOURS": 24 * 365 * 100,
     }
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'<input(?=[^>]*\bname="csrf_token")[^>]*\bvalue="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:

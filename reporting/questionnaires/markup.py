@@ -13,7 +13,7 @@ error messages is rendered by the macro in full.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -94,9 +94,10 @@ class FillableMarkup:
         return Markup(html)  # noqa: S704
 
 
-def _key(definition: Questionnaire, sections: Iterable[str] | None, extra: Iterable[str]) -> tuple:
+def _key(definition: Questionnaire, sections: Iterable[str] | None, extra: Iterable[str],
+         reveal: Mapping[str, str]) -> tuple:
     return (definition.key, definition.version, id(definition),
-            None if sections is None else frozenset(sections), frozenset(extra))
+            None if sections is None else frozenset(sections), frozenset(extra), frozenset(reveal.items()))
 
 
 
@@ -104,31 +105,34 @@ def _cache() -> dict[tuple, Any]:
     return current_app.extensions.setdefault("questionnaire_markup", {})
 
 
-def _fillable(definition: Questionnaire, sections: Iterable[str] | None, extra: Iterable[str]) -> FillableMarkup:
-    key = ("markup", *_key(definition, sections, extra))
+def _fillable(definition: Questionnaire, sections: Iterable[str] | None, extra: Iterable[str],
+              reveal: Mapping[str, str]) -> FillableMarkup:
+    key = ("markup", *_key(definition, sections, extra, reveal))
     cache = _cache()
     if key not in cache:
-        empty = render_in_full(definition, sections, extra, formdata=None, errors={})
+        empty = render_in_full(definition, sections, extra, formdata=None, errors={}, reveal=reveal)
         cache.setdefault(key, (definition, FillableMarkup(str(empty))))  # the definition keeps its id
     return cache[key][1]
 
 
 def render_in_full(definition: Questionnaire, sections: Iterable[str] | None, extra: Iterable[str],
-                   formdata: Any, errors: dict[str, list[str]]) -> Markup:
+                   formdata: Any, errors: dict[str, list[str]], reveal: Mapping[str, str] | None = None) -> Markup:
     """The ``questionnaire`` macro's output, rendered now (``formdata`` None: no answers)."""
     form = build_form_class(definition, sections, extra)(formdata=formdata)
     macros = current_app.jinja_env.get_template("_macros/questionnaire.html").module
     return macros.questionnaire(definition, form, errors, None if sections is None else frozenset(sections),
-                                tuple(extra))
+                                tuple(extra), dict(reveal or {}))
 
 
 def questionnaire_markup(definition: Questionnaire, sections: Iterable[str] | None, extra: Iterable[str],
-                         formdata: Any, errors: dict[str, list[str]]) -> Markup:
+                         formdata: Any, errors: dict[str, list[str]],
+                         reveal: Mapping[str, str] | None = None) -> Markup:
     """The questionnaire's form markup showing ``formdata`` (a MultiDict) and ``errors``.
 
     Identical to the ``questionnaire`` macro's output for the same arguments; without errors it
     comes from the cached empty markup, filled in.
     """
+    reveal = reveal or {}
     if errors:
-        return render_in_full(definition, sections, extra, formdata, errors)
-    return _fillable(definition, sections, extra).fill(formdata)
+        return render_in_full(definition, sections, extra, formdata, errors, reveal)
+    return _fillable(definition, sections, extra, reveal).fill(formdata)

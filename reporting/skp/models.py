@@ -132,6 +132,8 @@ class Report(db.Model):
     period: Mapped[date] = mapped_column(Date)  # first day of the month reported on
     status: Mapped[str] = mapped_column(String(20), default="draft")
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # visible answers by question key
+    #: Unsent corrections of a submitted report (autosaved); ``answers`` stays what was submitted.
+    correction_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     definition_key: Mapped[str] = mapped_column(String(50))
     definition_version: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,10 @@ from reporting.skp.models import Client, Course, Report
 DEFINITION_KEY = "skp_monthly"
 #: Q41 code 7 "Kontaktforløbet er udsat" pauses a course instead of ending it (spec §2.5, D5).
 POSTPONED_CODE = 7
+#: D20: the stable facts a new course's intake takes over from the previous course (gender, origin).
+CARRIED_OVER = frozenset({"q3", "q8"})
+#: D19: the closing totals and the monthly counts they add up (E26).
+CLOSING_TOTALS: dict[str, str] = {"q47": "q26_tlf", "q48": "q26_moeder", "q49": "q26_forgaeves"}
 
 
 class NotFileable(LookupError):
@@ -41,7 +45,26 @@ class ReportContext:
     due: DueParts
     closing: bool
     definition: Questionnaire
-    prefill: dict[str, Any] = field(default_factory=dict)  # previous intake answers on reopening
+    prefill: dict[str, Any] = field(default_factory=dict)  # D20 carried-over facts, D19 closing totals
+    #: D21: the parts a "yes" to "Afsluttes forløbet med denne rapport?" adds; empty when the
+    #: question is not asked (the month is already the course's recorded closing month).
+    closing_parts: frozenset[str] = frozenset()
+    carried_from: int | None = None  # the course number D20 facts were taken from
+    totals_from: int = 0  # how many submitted monthly reports the D19 totals add up
+
+    @property
+    def closing_question(self) -> bool:
+        return bool(self.closing_parts) or (self.closing and not self.closing_fixed)
+
+    @property
+    def closing_fixed(self) -> bool:
+        """The month is the course's recorded closing month: the report closes it, no question."""
+        return self.course is not None and self.course.closing == self.period
+
+    @property
+    def form_sections(self) -> frozenset[str]:
+        """The parts rendered: those due either way; the closing parts are shown by the answer."""
+        return self.sections | self.closing_parts
 
     @property
     def locked(self) -> bool:
@@ -82,8 +105,26 @@ def resolve(client: Client, period: Period, closing: bool | None = None) -> Repo
         closing = bool(report and report.closes_course)
     closing = closing or course.closing == period
     facts = course.facts(q17_pending=_q17_pending(course, period))
-    return ReportContext(client, period, course, report, due_parts(facts, period, closing),
-                         closing, _definition_for(report))
+    ctx = ReportContext(client, period, course, report, due_parts(facts, period, closing),
+                        closing, _definition_for(report), closing_parts=_closing_parts(facts, period))
+    ctx.prefill, ctx.totals_from = closing_totals(course, period)
+    return ctx
+
+
+def _closing_parts(facts: CourseFacts, period: Period) -> frozenset[str]:
+    """The parts closing adds in ``period`` (D21); none once the course's closing month is recorded."""
+    if facts.closing is not None:
+        return frozenset()
+    return due_parts(facts, period, True).sections - due_parts(facts, period, False).sections
+
+
+def closing_totals(course: Course, period: Period) -> tuple[dict[str, int], int]:
+    """D19: Q47-Q49 as the sums of Q26's counts in the course's other submitted reports, and how many
+    reports they add up (the closing month's own Q26 is added in the form as it is typed)."""
+    reports = [r for r in course.reports if r.status == "submitted" and r.period != period.first_day]
+    totals = {total: sum(r.answers.get(count) or 0 for r in reports if isinstance(r.answers.get(count), int))
+              for total, count in CLOSING_TOTALS.items()}
+    return totals, len(reports)
 
 
 def _course_covering(client: Client, period: Period) -> Course | None:
@@ -101,16 +142,23 @@ def _new_course_context(client: Client, period: Period, closing: bool) -> Report
     if previous is not None and previous.closing is not None and period <= previous.closing:
         raise NotFileable("month inside an earlier course")
     facts = CourseFacts(intake=period)
+    carried = _carried_over(get_definition(DEFINITION_KEY), previous)
     return ReportContext(client, period, None, None, due_parts(facts, period, closing), closing,
-                         get_definition(DEFINITION_KEY), prefill=_intake_answers(previous))
+                         get_definition(DEFINITION_KEY), prefill=carried,
+                         closing_parts=_closing_parts(facts, period),
+                         carried_from=previous.number if carried and previous else None)
 
 
-def _intake_answers(course: Course | None) -> dict[str, Any]:
-    """The previous course's intake answers, to prefill a reopened course's intake (D5)."""
+def _carried_over(definition: Questionnaire, course: Course | None) -> dict[str, Any]:
+    """D20: a new course's intake starts empty but for the stable facts of the previous intake
+    (:data:`CARRIED_OVER`, with their follow-ups); dates and course facts are never carried over."""
     if course is None:
         return {}
     intake = _report_of(course, course.intake)
-    return dict(intake.answers) if intake is not None and intake.status == "submitted" else {}
+    if intake is None or intake.status != "submitted":
+        return {}
+    keys = {slot.key for slot in definition.slots if slot.top.key in CARRIED_OVER}
+    return {key: value for key, value in intake.answers.items() if key in keys}
 
 
 def _report_of(course: Course, period: Period) -> Report | None:
@@ -177,9 +225,50 @@ def save(ctx: ReportContext, formdata: Mapping[str, Any], *, submit: bool, expec
     if submit and errors:
         return Outcome(ctx.report, errors)
     if ctx.report is not None and ctx.report.status == "submitted" and not submit:
-        return Outcome(ctx.report, {}, conflict=True)  # a submitted report is changed by resubmitting only
+        # A submitted report changes only by resubmitting; until then the corrections are kept apart.
+        ctx.report.correction_answers = result.answers
+        db.session.flush()
+        return Outcome(ctx.report, result.errors)
     report = _store(ctx, result.answers, submit, token)
     return Outcome(report, {} if submit else result.errors)
+
+
+def discard(ctx: ReportContext) -> bool:
+    """Throw away a draft, or the unsent corrections of a submitted report (D22).
+
+    A discarded intake draft leaves no course behind: the course it opened is deleted with it, so
+    the client is as before (no "Mangler" for a course that never started). False if there was
+    nothing to discard.
+    """
+    report = ctx.report
+    if report is None:
+        return False
+    if report.status == "submitted":
+        if report.correction_answers is None:
+            return False
+        report.correction_answers = None
+        audit.record("report_correction_discarded", "report", f"{ctx.client.system_number}/{ctx.period}")
+        db.session.flush()
+        return True
+    course = report.course
+    others = [r for r in course.reports if r is not report]
+    db.session.delete(report)
+    if not others and course.intake == ctx.period:
+        db.session.delete(course)
+    db.session.flush()
+    audit.record("report_discarded", "report", f"{ctx.client.system_number}/{ctx.period}")
+    return True
+
+
+def differing_answers(ctx: ReportContext, formdata: Mapping[str, Any]) -> list[str]:
+    """The labels of the answers where ``formdata`` and the stored report differ (two-tab conflict)."""
+    stored = ctx.report.answers if ctx.report is not None else {}
+    if ctx.report is not None and ctx.report.correction_answers is not None:
+        stored = ctx.report.correction_answers
+    posted = normalise(ctx.definition, formdata, sections=ctx.sections, extra=ctx.extra, mode="draft").answers
+    keys = [slot.key for slot in ctx.definition.slots if posted.get(slot.key) != stored.get(slot.key)
+            and (slot.key in posted or slot.key in stored)]
+    return [ctx.definition.slot(key).label for key in keys]
 
 
 def _store(ctx: ReportContext, answers: dict[str, Any], submit: bool, token: str | None) -> Report:
@@ -195,7 +284,7 @@ def _store(ctx: ReportContext, answers: dict[str, Any], submit: bool, token: str
     report.closes_course = ctx.closing
     if submit:
         report.status, report.submitted_at, report.submission_token = "submitted", now(), token
-        report.reopened_at = None
+        report.reopened_at, report.correction_answers = None, None
         _apply_to_course(course, ctx, answers)
     db.session.flush()
     action = ("report_corrected" if was_submitted else "report_submitted") if submit else "report_saved"

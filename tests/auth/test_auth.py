@@ -23,7 +23,7 @@ def test_login_with_right_password_opens_start_page(app, client: FlaskClient) ->
     response = login(client, "sara@example.com")
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
-    assert "Velkommen" in page and "SKP-medarbejder" in page
+    assert "Mine opgaver" in page and "SKP-medarbejder" in page
 
 
 def test_wrong_password_gives_danish_message_and_no_session(app, client: FlaskClient) -> None:
@@ -137,7 +137,7 @@ def test_login_and_logout_are_audited_without_passwords(app, client: FlaskClient
 
 
 def test_login_throttling_answers_429_before_checking_the_password(make_app) -> None:
-    app = make_app(RATELIMIT_ENABLED=True)
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_FAILURES_PER_ACCOUNT=5)
     with app.app_context():
         factories.user("skp", email="sara@example.com")
     client = app.test_client()

@@ -15,7 +15,7 @@ def test_worker_logs_in_and_out(app, live_server: str, page: Page) -> None:
     page.get_by_label("E-mail").fill("sara@example.com")
     page.get_by_label("Adgangskode").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log ind").click()
-    expect(page.get_by_role("heading", name="Velkommen, Test Skp")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mine opgaver")).to_be_visible()
     expect(page.get_by_role("navigation", name="Hovedmenu")).to_be_visible()
     page.get_by_role("button", name="Log af").click()
     expect(page.get_by_text("Du er logget ud.")).to_be_visible()

@@ -28,7 +28,7 @@ def log_in(page: Page, live_server: str, email: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Adgangskode").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log ind").click()
-    expect(page.get_by_role("heading", name="Velkommen, Test Skp")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mine opgaver")).to_be_visible()
 
 
 def shown(page: Page, key: str):  # type: ignore[no-untyped-def]
@@ -40,7 +40,7 @@ def test_skip_logic_in_the_browser_matches_the_server(app, live_server: str, pag
         number = factories.client(factories.user("skp", email="sara@example.com"))
     log_in(page, live_server, "sara@example.com")
     page.goto(f"{live_server}/skp/clients/{number}/reports/2008-08?closing=1")
-    expect(page.get_by_role("heading", name="Indberetning for august 2008")).to_be_visible()
+    expect(page.get_by_role("heading", name="Indskrivning for august 2008")).to_be_visible()
 
     page.locator('input[name="q12"][value="2"]').check()
     expect(shown(page, "q13")).to_be_hidden()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from forms import get_definition, to_formdata
@@ -15,6 +16,7 @@ from forms.sample import sample_answers
 from reporting.core.extensions import db
 from reporting.core.models import AuditEvent
 from reporting.skp.models import Course, Report
+from reporting.skp.reports import CLOSING_RULE
 
 import factories
 from hardening import form_state
@@ -22,6 +24,8 @@ from hardening import report_url as url
 from support import csrf_token, login
 
 SEPT_2008 = datetime(2008, 9, 10, 10, 0, tzinfo=UTC)
+#: A part that only a closing report has: rendered, shown by the answer to the closing question.
+CLOSING_PART = 'data-key="{}" data-show-if="' + str(escape(CLOSING_RULE)).replace("{", "{{").replace("}", "}}") + '"'
 DEFINITION = get_definition("skp_monthly")
 
 
@@ -68,11 +72,13 @@ def stored(app: Flask, month: str = "2008-08-01") -> Report | None:
 
 def test_intake_form_shows_the_parts_due_and_the_deadline(client: FlaskClient, worker: str) -> None:
     html = client.get(url(worker, "2008-08")).get_data(as_text=True)
-    assert "Indberetning for august 2008" in html
+    assert "Indskrivning for august 2008" in html
     assert "15. september 2008" in html
     for key in ("q3", "q20_1", "q26_tid_timer", "q30_tid_timer", "q33", "q37_1"):
         assert f'name="{key}"' in html, key
-    assert 'name="q40"' not in html  # Del 7 only when closing
+    # Del 7 is asked only when the report closes the course (D21): shown by the closing answer.
+    assert "Afsluttes forløbet med denne rapport?" in html
+    assert CLOSING_PART.format("del7") in html and CLOSING_PART.format("del1") not in html
 
 
 def test_submitting_stores_only_visible_answers(app: Flask, client: FlaskClient, worker: str) -> None:
@@ -165,20 +171,27 @@ def test_monthly_report_after_intake_has_only_del3_and_del4(app: Flask, client: 
     post(client, url(worker, "2008-08"), intake_answers(), "submit")
     html = client.get(url(worker, "2008-09")).get_data(as_text=True)
     assert 'name="q26_tid_timer"' in html and 'name="q30_tid_timer"' in html
-    assert 'name="q3"' not in html and 'name="q20_1"' not in html
+    assert 'name="q3"' not in html
+    # Del 2 (q20) and Del 7 come with a closing report only: hidden behind the closing question.
+    for part in ("del2", "del5", "del6", "del7"):
+        assert CLOSING_PART.format(part) in html, part
+    assert 'data-key="del3" aria-labelledby' in html
 
 
 def test_closing_adds_del7_and_closes_the_course(app: Flask, client: FlaskClient, worker: str) -> None:
     post(client, url(worker, "2008-08"), intake_answers(), "submit")
     path = url(worker, "2008-09")
-    response = post(client, path, {}, "closing")
-    assert response.status_code == 302
     html = client.get(path).get_data(as_text=True)
     assert 'name="q40"' in html and 'name="q20_1"' in html
     answers = sample_answers(DEFINITION, ["del2", "del3", "del4", "del5", "del6", "del7"],
                              overrides={"q40": "2008-09-25", "q49": 2, "q50": 1, "q51": 1})
-    state = form_state(client, path)
-    assert post(client, path, answers, "submit", state).status_code == 302
+    state = {**form_state(client, path), "closing": "1"}
+    confirmation = post(client, path, answers, "submit", state)
+    # Not yet: a closing report is confirmed first, naming the client and the month.
+    assert confirmation.status_code == 200 and stored(app, "2008-09-01") is None
+    page = confirmation.get_data(as_text=True)
+    assert "Afslut forløbet for K-00001?" in page and "september 2008" in page and "Hund 7" in page
+    assert post(client, path, answers, "submit", {**state, "confirm_closing": "1"}).status_code == 302
     with app.app_context():
         course = db.session.scalars(select(Course)).one()
         assert course.status == "closed" and str(course.closing_period) == "2008-09-01"
@@ -280,12 +293,12 @@ def test_failed_visits_before_and_after_must_add_up(app: Flask, client: FlaskCli
     sections = ["del1", "del2", "del3", "del4", "del5", "del6", "del7"]
     answers = sample_answers(DEFINITION, sections, overrides={"q48": 2, "q49": 5, "q50": 1, "q51": 1})
     path = url(worker, "2008-08")
-    post(client, path, {}, "closing")
-    response = post(client, path, answers, "submit")
+    closing = {**form_state(client, path), "closing": "1", "confirm_closing": "1"}
+    response = post(client, path, answers, "submit", closing)
     assert response.status_code == 422
     assert "skal tilsammen give antallet i spørgsmål 49 (5)" in response.get_data(as_text=True)
     fixed = {**answers, "q51": 4}
-    assert post(client, path, fixed, "submit").status_code == 302
+    assert post(client, path, fixed, "submit", closing).status_code == 302
 
 
 def test_q17_is_asked_again_until_a_first_meeting_date_is_given(app: Flask, client: FlaskClient, worker: str) -> None:
@@ -306,16 +319,19 @@ def test_a_closed_course_is_reopened_with_the_previous_intake_prefilled(
         app: Flask, client: FlaskClient, worker: str) -> None:
     first_intake = intake_answers(q3=2, q4=5)
     post(client, url(worker, "2008-08"), first_intake, "submit")
-    post(client, url(worker, "2008-09"), {}, "closing")
     closing = sample_answers(DEFINITION, ["del2", "del3", "del4", "del5", "del6", "del7"],
                              overrides={"q40": "2008-09-20", "q41": 7, "q49": 0, "q50": 0, "q51": 0})
-    assert post(client, url(worker, "2008-09"), closing, "submit").status_code == 302
+    state = {**form_state(client, url(worker, "2008-09")), "closing": "1", "confirm_closing": "1"}
+    assert post(client, url(worker, "2008-09"), closing, "submit", state).status_code == 302
     app.config["FIXED_NOW"] = datetime(2008, 11, 3, 9, 0, tzinfo=UTC)
     login(client, "sara@example.com")
     overview = client.get("/skp/reports").get_data(as_text=True)
     assert "Forløbet er udsat" in overview and "Indskrivning for oktober 2008" in overview
     html = client.get(url(worker, "2008-10")).get_data(as_text=True)
-    assert is_checked(html, "q3", 2) and is_checked(html, "q4", 5)
+    # D20: only the stable facts come along, marked; the rest (and every date) starts empty.
+    assert "hentet fra forløb 1" in html
+    assert is_checked(html, "q3", 2) and not is_checked(html, "q4", 5)
+    assert "20-08-2008" not in html and "2008-08-20" not in html  # the old contact start is not carried
     new_intake = intake_answers(q3=2, q4=5, q16_dato="2008-10-02")
     assert post(client, url(worker, "2008-10"), new_intake, "submit").status_code == 302
     with app.app_context():
