@@ -50,3 +50,16 @@ def test_caseworker_preview_shows_which_wave_asks_what(app: Flask, client: Flask
 def test_unknown_questionnaire_is_404(app: Flask, client: FlaskClient) -> None:
     coordinator(app, client)
     assert client.get("/questionnaires/findes-ikke").status_code == 404
+
+
+def test_preview_and_codebook_show_the_screen_text_beside_the_printed_text(app: Flask, client: FlaskClient) -> None:
+    coordinator(app, client)
+    preview = client.get("/questionnaires/skp_monthly").get_data(as_text=True).replace("&#39;", "'")
+    assert "<code>1</code> Sindslidende" in preview
+    assert "(trykt: Sindslidende (hvis ja, skal man også udfylde de ekstra moduler, hvis ikke skal de ikke))" in preview
+    assert "Trykt tekst:</strong> Hvis ja i spørgsmål 12– Angiv fra hvem/hvor sagen er overdraget/henvist" in preview
+    assert "Trykt overskrift:</strong> Del 1: Indskrivning: Brugerens stamoplysninger" in preview
+    assert "Rækkefølge på skærmen: 0, 1, 2, 3, 77" in preview  # Q38 (D16), printed 3, 2, 1, 0, 77
+    assert "Trykt tekst:</strong> Der indberettes hver måned inden d. 15." in preview
+    book = client.get("/questionnaires/skp_monthly/codebook").get_data(as_text=True)
+    assert "1 = Sindslidende <span class=\"form-hint\">(trykt: Sindslidende (hvis ja" in book
