@@ -26,7 +26,7 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], municipal
     """Create a user with one or more roles."""
     if password is None:
         password = click.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
-    problem = password_problem(password)
+    problem = password_problem(password, email=email, name=name or "")
     if problem:
         raise click.UsageError(problem)
     muni = _find_municipality(municipality)

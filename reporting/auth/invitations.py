@@ -130,10 +130,10 @@ class AcceptForm(FlaskForm):
     repeat = PasswordField("Gentag adgangskode", validators=[DataRequired("Gentag adgangskoden.")])
 
 
-def _problem(form: AcceptForm) -> str | None:
+def _problem(form: AcceptForm, user: User) -> str | None:
     if form.new.data != form.repeat.data:
         return "De to adgangskoder er ikke ens."
-    return password_problem(form.new.data or "")
+    return password_problem(form.new.data or "", email=user.email, name=user.name, current_hash=user.password_hash)
 
 
 def _invalid():  # type: ignore[no-untyped-def]
@@ -150,7 +150,7 @@ def accept(token: str):  # type: ignore[no-untyped-def]
         return _invalid()
     form = AcceptForm()
     if form.validate_on_submit():
-        problem = _problem(form)
+        problem = _problem(form, invitation.user)
         if problem is None:
             if not claim(invitation):
                 db.session.rollback()

@@ -6,22 +6,28 @@ rotated at logout, password change and deactivation, so a copied cookie stops wo
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
+from werkzeug.urls import iri_to_uri
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from reporting.auth import sessions, throttle
 from reporting.auth.access import authenticated, public
-from reporting.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from reporting.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
 from reporting.core import audit
-from reporting.core.extensions import db, limiter, login_manager
+from reporting.core.extensions import db, login_manager
 from reporting.core.models import User
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "E-mail eller adgangskode er forkert."
+THROTTLED = "Du har prøvet for mange gange. Vent nogle minutter, og prøv igen."
 
 
 class LoginForm(FlaskForm):
@@ -52,46 +58,73 @@ def load_user(token: str) -> User | None:
     return user
 
 
-def _failed_login(response) -> bool:  # type: ignore[no-untyped-def]
-    return response.status_code != 302
-
-
-def _email_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
 def safe_next(target: str | None) -> str | None:
-    """A local path to return to after login, or None (prevents open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A local path to return to after login, or None (prevents open redirects).
+
+    Judged as the browser will read the ``Location`` header: any whitespace or control character
+    is refused (Werkzeug and browsers strip tab, CR and LF, so ``/<tab>/evil`` would become
+    ``//evil``), and the value as sent must have no scheme or host and start with a single ``/``.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target):
+        return None
+    sent = urlsplit(iri_to_uri(target))
+    if sent.scheme or sent.netloc or not sent.path.startswith("/") or sent.path.startswith("//"):
+        return None
+    if "\\" in target or "%5c" in target.lower():
         return None
     return target
 
 
+def _throttled():  # type: ignore[no-untyped-def]
+    return render_template("error.html", status=429, title="For mange forsøg", text=THROTTLED), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per minute", methods=["POST"], deduct_when=_failed_login)
-@limiter.limit("5 per minute", methods=["POST"], key_func=_email_key, deduct_when=_failed_login)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data or "")
-        stored_hash = user.password_hash if user is not None and user.active else ""
-        # End the read transaction before argon2 runs (~0.3 s of CPU): nothing must be held
-        # while hashing (on SQLite a rehash below takes the write lock only when it writes).
-        db.session.rollback()
-        if stored_hash and verify_password(stored_hash, form.password.data or ""):
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(form.password.data or "")
-            login_user(user)
-            audit.record("login", "user", user.id)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-        form.form_errors.append(LOGIN_FAILED)
-        return render_template("auth/login.html", form=form), 401
+        account = throttle.account_key(form.email.data or "")
+        if throttle.blocked(account):
+            return _throttled()
+        user = _check_password(form.email.data or "", form.password.data or "")
+        if user is None:
+            throttle.record_failure(account)
+            form.form_errors.append(LOGIN_FAILED)
+            return render_template("auth/login.html", form=form), 401
+        _start_session(user, form.password.data or "")
+        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _check_password(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None.
+
+    Exactly one argon2 verification runs whatever the outcome: against a dummy hash when the
+    e-mail is unknown or the account inactive, so the response time does not tell them apart.
+    """
+    user = User.by_email(email)
+    usable = user is not None and user.active and bool(user.password_hash)
+    stored_hash = user.password_hash if usable else dummy_hash()
+    # End the read transaction before argon2 runs (~0.3 s of CPU): nothing must be held
+    # while hashing (on SQLite a rehash below takes the write lock only when it writes).
+    db.session.rollback()
+    matches = verify_password(stored_hash, password)
+    return user if usable and matches else None
+
+
+def _start_session(user: User, password: str) -> None:
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    login_user(user)
+    sessions.mark_login()
+    audit.record("login", "user", user.id)
+    db.session.commit()
 
 
 @bp.route("/logout", methods=["POST"])
@@ -112,25 +145,38 @@ def logout():  # type: ignore[no-untyped-def]
 @bp.route("/account/password", methods=["GET", "POST"])
 @authenticated
 def change_password():  # type: ignore[no-untyped-def]
+    """Change one's own password. Wrong current passwords count against the login throttle (per
+    user and per address); a refused attempt answers 400, a throttled one 429."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        problem = _new_password_problem(form)
-        if problem is None:
-            user = current_user._get_current_object()
-            user.password_hash = hash_password(form.new.data or "")
-            user.end_sessions()
-            audit.record("password_changed", "user", user.id)
-            db.session.commit()
-            login_user(user)  # this session continues under the new version; every other one ends
-            flash("Din adgangskode er ændret. Du er logget ud alle andre steder.", "success")
-            return redirect(url_for("main.index"))
-        form.form_errors.append(problem)
-    return render_template("auth/change_password.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/change_password.html", form=form), (400 if request.method == "POST" else 200)
+    user = current_user._get_current_object()
+    account = throttle.password_change_key(user.id)
+    if throttle.blocked(account):
+        return _throttled()
+    db.session.rollback()  # nothing held while argon2 runs
+    if not verify_password(user.password_hash, form.current.data or ""):
+        throttle.record_failure(account)
+        return _refuse_change(form, "Den nuværende adgangskode er forkert.")
+    problem = _new_password_problem(form, user)
+    if problem is not None:
+        return _refuse_change(form, problem)
+    user.password_hash = hash_password(form.new.data or "")
+    user.end_sessions()
+    audit.record("password_changed", "user", user.id)
+    db.session.commit()
+    login_user(user)  # this session continues under the new version; every other one ends
+    sessions.mark_login()
+    flash("Din adgangskode er ændret. Du er logget ud alle andre steder.", "success")
+    return redirect(url_for("main.index"))
 
 
-def _new_password_problem(form: ChangePasswordForm) -> str | None:
-    if not verify_password(current_user.password_hash, form.current.data or ""):
-        return "Den nuværende adgangskode er forkert."
+def _refuse_change(form: ChangePasswordForm, problem: str):  # type: ignore[no-untyped-def]
+    form.form_errors.append(problem)
+    return render_template("auth/change_password.html", form=form), 400
+
+
+def _new_password_problem(form: ChangePasswordForm, user: User) -> str | None:
     if form.new.data != form.repeat.data:
         return "De to nye adgangskoder er ikke ens."
-    return password_problem(form.new.data or "")
+    return password_problem(form.new.data or "", email=user.email, name=user.name, current_hash=user.password_hash)

@@ -54,6 +54,7 @@ class Settings:
     base_url: str
     deadline_day: int
     dkfds_dir: str
+    trusted_proxies: str = ""
 
     @classmethod
     def from_env(cls, instance_path: str) -> Settings:
@@ -76,6 +77,7 @@ class Settings:
             base_url=os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
             deadline_day=_int("DEADLINE_DAY", 15),
             dkfds_dir=os.environ.get("DKFDS_DIR", str(Path(__file__).resolve().parents[2] / "node_modules/dkfds/dist")),
+            trusted_proxies=_networks("TRUSTED_PROXIES"),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -114,7 +116,29 @@ class Settings:
             "PASSWORD_HASH_PROFILE": "standard",
             "IDLE_TIMEOUT_MINUTES": _int("IDLE_TIMEOUT_MINUTES", 120),
             **service_identity(),
+            # Logged out this long after the login, however active (ASVS 3.3): a stolen cookie dies too.
+            "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
+            # Reverse proxies whose X-Forwarded-For/-Proto are believed (reporting/core/proxies.py).
+            "TRUSTED_PROXIES": self.trusted_proxies,
+            # Failed logins and password changes, counted in the database (reporting/auth/throttle.py).
+            "LOGIN_THROTTLE_WINDOW_SECONDS": _int("LOGIN_THROTTLE_WINDOW_SECONDS", 600),
+            "LOGIN_FAILURES_PER_ACCOUNT": _int("LOGIN_FAILURES_PER_ACCOUNT", 10),
+            "LOGIN_FAILURES_PER_ADDRESS": _int("LOGIN_FAILURES_PER_ADDRESS", 50),
+            # Export jobs running at once, across all coordinators (reporting/evaluation/views.py).
+            "EXPORT_MAX_JOBS": _int("EXPORT_MAX_JOBS", 2),
         }
+
+
+def _networks(name: str) -> str:
+    """A comma-separated list of addresses or networks, checked at start-up."""
+    from reporting.core.proxies import parse_networks
+
+    raw = os.environ.get(name, "").strip()
+    try:
+        parse_networks(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must list IP addresses or networks, comma-separated, got {raw!r}") from exc
+    return raw
 
 
 def service_identity() -> dict[str, str]:
