@@ -105,3 +105,12 @@ def test_baseline_submission_drops_followup_items(q: forms.Questionnaire) -> Non
     followup = normalise(q, {**data, "b3": ["77"]}, sections=q.section_keys("followup"))
     assert followup.errors == {}
     assert followup.answers == {key: 4 for key in B_ITEMS + F_ITEMS} | {"b3": 77}
+
+
+def test_scales_run_lowest_to_highest_on_screen_d16() -> None:
+    q = forms.get_definition("caseworker")
+    for question in q.questions():
+        if question.choices:
+            codes = [c.code for c in question.screen_choices]
+            assert codes == [1, 2, 3, 4, 5, 77], question.key
+            assert [c.code for c in question.choices][0] == 5  # listed (codebook) order unchanged
