@@ -7,7 +7,7 @@ HOST  ?= 127.0.0.1
 PORT  ?= 5000
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: install run test test-sqlite test-postgres lint system-deps clean loadtest bench bench-smoke bench-export bench-web
+.PHONY: install run test test-sqlite test-postgres lint system-deps clean loadtest bench bench-smoke bench-export bench-web lighthouse assets
 
 $(BIN)/.installed: pyproject.toml
 	@$(PY) -m venv $(VENV) 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PY) -m venv $(VENV); }
@@ -19,7 +19,11 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(BIN)/.installed node_modules/.installed
+install: $(BIN)/.installed node_modules/.installed assets
+
+# Brotli and gzip copies of the static and npm files, made once (reporting/assets.py; idempotent).
+assets: $(BIN)/.installed node_modules/.installed
+	@APP_ENV=$${APP_ENV:-development} $(BIN)/flask --app wsgi build-assets
 
 run: install
 	APP_ENV=development $(BIN)/flask --app wsgi db upgrade
@@ -46,6 +50,11 @@ test-postgres:
 loadtest: install system-deps
 	$(BIN)/python -m loadtest.rush --db sqlite
 	scripts/with-postgres.sh $(BIN)/python -m loadtest.rush --db postgres
+
+# Lighthouse 12 (npm) with Debian's chromium, mobile, logged in as the demo SKP worker: one line per
+# page and category, plus LCP and first-load / repeat-visit transfer (scripts/lighthouse.py, ~2 min).
+lighthouse: install system-deps
+	$(BIN)/python scripts/lighthouse.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -1,0 +1,180 @@
+# ruff: noqa: S105, S310, S603  (a measuring script: fixed commands and URLs on 127.0.0.1 only)
+"""``make lighthouse``: Lighthouse (npm, 12.2.3) with Debian's Chromium against the running app, mobile.
+
+Starts the app under gunicorn on 127.0.0.1 with a throwaway SQLite database seeded with the demo
+data (``seed-demo --clients 8 --months 12``), logs in as the demo SKP worker and audits four pages:
+the login page, the SKP front page, a monthly report and an intake (a client created for the run).
+Prints one line per page and category, then per page the largest contentful paint, the first-load
+transfer (Lighthouse's total byte weight) and the transfer of a repeat visit (measured separately in
+Chromium: the page opened again in the same browser profile, bytes on the wire only). Exits non-zero
+when a figure misses the issue 16 targets. Not part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv/bin"
+LIGHTHOUSE = ROOT / "node_modules/.bin/lighthouse"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# Lighthouse 12's mobile emulation sends this User-Agent; the session cookie is minted with it.
+MOBILE_UA = ("Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/119.0.0.0 Mobile Safari/537.36")
+CATEGORIES = ["performance", "accessibility", "best-practices"]
+TARGETS = {"performance": 98, "accessibility": 100, "best-practices": 100}
+MAX_LCP_MS, MAX_FIRST_KIB, MAX_REPEAT_KIB = 1200, 200, 40
+PASSWORD = "demo-adgangskode"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Browserless:
+    """A tiny HTTP client with a cookie jar and the Lighthouse User-Agent (for logging in)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> str:
+        request = urllib.request.Request(self.base + path, headers={"User-Agent": MOBILE_UA})
+        with self.opener.open(request, timeout=30) as response:
+            return response.read().decode("utf-8")
+
+    def post(self, path: str, fields: dict[str, str]) -> str:
+        html = self.get(path)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+        data = urllib.parse.urlencode({**fields, "csrf_token": token.group(1) if token else ""}).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers={"User-Agent": MOBILE_UA})
+        with self.opener.open(request, timeout=30) as response:
+            return response.geturl()
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def start_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    env = {**os.environ, "APP_ENV": "development", "INSTANCE_PATH": str(workdir / "instance"),
+           "DATABASE_URL": f"sqlite:///{workdir / 'skp.db'}"}
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    for command in (["db", "upgrade"], ["seed-demo", "--clients", "8", "--months", "12"], ["build-assets"]):
+        subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
+                               f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).close()
+            return server, base
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the app did not start")
+
+
+def pages(client: Browserless) -> list[tuple[str, str]]:
+    """(name, path) of the four audited pages, logged in as the demo SKP worker."""
+    client.post("/login", {"email": "skp@example.com", "password": PASSWORD})
+    landed = client.post("/skp/clients/new", {"nickname": "Lighthouse"})
+    number = re.search(r"K-\d{5}", landed) or re.search(r"K-\d{5}", client.get(urllib.parse.urlsplit(landed).path))
+    months = sorted(set(re.findall(r"/skp/clients/" + re.escape(number.group(0)) + r"/reports/(\d{4}-\d{2})",
+                                   client.get("/skp/reports") + client.get(f"/skp/clients/{number.group(0)}"))))
+    intake = f"/skp/clients/{number.group(0)}/reports/{months[0] if months else time.strftime('%Y-%m')}"
+    monthly = sorted(set(re.findall(r"/skp/clients/K-00001/reports/\d{4}-\d{2}", client.get("/skp/reports"))))
+    return [("login", "/login"), ("SKP front page", "/"), ("monthly report", monthly[len(monthly) // 2]),
+            ("intake", intake)]
+
+
+def lighthouse(url: str, cookie: str | None, out: Path) -> dict[str, object]:
+    command = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
+               "--only-categories=" + ",".join(CATEGORIES), "--form-factor=mobile", "--throttling-method=simulate",
+               f"--chrome-path={CHROMIUM}",
+               "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage "
+               "--disable-background-networking --no-first-run"]
+    if cookie:
+        command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
+    subprocess.run(command, cwd=ROOT, check=True, timeout=300)
+    return json.loads(out.read_text())
+
+
+def repeat_visit_kib(url: str, cookie: str | None) -> float:
+    """Bytes on the wire when the page is opened a second time in the same profile."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(user_agent=MOBILE_UA, viewport={"width": 412, "height": 823},
+                                      extra_http_headers={"Cookie": cookie} if cookie else {})
+        page = context.new_page()
+        page.goto(url, wait_until="load")
+        page.goto("about:blank")
+        session = context.new_cdp_session(page)
+        session.send("Network.enable")
+        sizes: dict[str, float] = {}
+        session.on("Network.loadingFinished", lambda event: sizes.__setitem__(event["requestId"],
+                                                                              event["encodedDataLength"]))
+        page.goto(url, wait_until="load")
+        page.wait_for_timeout(500)
+        browser.close()
+    return sum(sizes.values()) / 1024
+
+
+def main() -> int:
+    if not LIGHTHOUSE.exists():
+        raise SystemExit("Lighthouse is not installed: run make (npm install)")
+    workdir = Path(tempfile.mkdtemp(prefix="skp-lighthouse-"))
+    server, base = start_app(workdir)
+    misses = []
+    try:
+        client = Browserless(base)
+        for name, path in pages(client):
+            cookie = None if path == "/login" else client.cookie_header()
+            slug = re.sub(r"\W+", "-", name)
+            report = lighthouse(base + path, cookie, workdir / f"{slug}.json")
+            if report.get("finalDisplayedUrl", "").endswith("/login") and path != "/login":
+                raise SystemExit(f"{name}: Lighthouse was sent to the login page (cookie refused)")
+            for category in CATEGORIES:
+                score = round(report["categories"][category]["score"] * 100)
+                print(f"{name:15} {category:15} {score:4d}")
+                if score < TARGETS[category]:
+                    misses.append(f"{name} {category} {score}")
+            audits = report["audits"]
+            lcp = audits["largest-contentful-paint"]["numericValue"]
+            first = audits["total-byte-weight"]["numericValue"] / 1024
+            repeat = repeat_visit_kib(base + path, cookie)
+            print(f"{name:15} {'lcp':15} {lcp / 1000:.2f} s\n{name:15} {'first-load':15} {first:.0f} KiB\n"
+                  f"{name:15} {'repeat-visit':15} {repeat:.0f} KiB")
+            misses += [f"{name} LCP {lcp:.0f} ms"] if lcp > MAX_LCP_MS else []
+            misses += [f"{name} first load {first:.0f} KiB"] if first > MAX_FIRST_KIB else []
+            misses += [f"{name} repeat visit {repeat:.0f} KiB"] if repeat > MAX_REPEAT_KIB else []
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+    print(f"reports: {workdir}")
+    if misses:
+        print("missed targets: " + "; ".join(misses))
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
