@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
@@ -22,10 +22,12 @@ from wtforms.validators import Length
 
 from reporting.auth.access import roles
 from reporting.core import audit
+from reporting.core.clock import now
 from reporting.core.extensions import db
 from reporting.core.schedule import COPENHAGEN, Period, format_date_da, format_period_da
 from reporting.skp.models import Client, ClientNumber, Course, format_system_number
 from reporting.skp.nicknames import MAX_LENGTH, check_nickname, normalise
+from reporting.skp.overview import client_overview
 
 bp = Blueprint("clients", __name__, url_prefix="/skp/clients")
 
@@ -208,4 +210,6 @@ def detail(system_number: str):  # type: ignore[no-untyped-def]
     client = own_client_or_404(system_number)
     audit.record("client_viewed", "client", client.system_number)
     db.session.commit()
-    return render_template("skp/client_detail.html", client=client, **_display_helpers())
+    row = client_overview(client, now(), current_app.config["DEADLINE_DAY"])
+    return render_template("skp/client_detail.html", client=client, row=row, format_month=format_period_da,
+                           format_date=format_date_da, **_display_helpers())

@@ -52,6 +52,11 @@ def worker_overview(worker_id: int, now: datetime, day: int) -> list[ClientRow]:
     return [_client_row(client, current, now, day) for client in clients]
 
 
+def client_overview(client: Client, now: datetime, day: int) -> ClientRow:
+    """The same row for one client (the client page): its months and the months an intake may start."""
+    return _client_row(client, Period.containing(now), now, day)
+
+
 def _client_row(client: Client, current: Period, now: datetime, day: int) -> ClientRow:
     course = client.current_course
     row = ClientRow(client, course)

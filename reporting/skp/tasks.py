@@ -109,5 +109,8 @@ def build_tasks(rows: Sequence[ClientRow], current: Period, deadline_day: int) -
 
 
 def _intake_task(row: ClientRow, current: Period) -> Task:
+    """A new client's intake, for the month the client was created in when that may be filed."""
     months = sorted(row.start_months or [current], reverse=True)
-    return Task(row.client, months[0], None, intake=True, other_periods=tuple(months[1:]))
+    created = Period.containing(row.client.created_at)
+    first = created if created in months else months[0]
+    return Task(row.client, first, None, intake=True, other_periods=tuple(m for m in months if m != first))

@@ -68,6 +68,7 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "organisation.settings": (only("admin"), {}),
     "reports.overview": (only("skp"), {}),
     "reports.report_form": (only("skp"), {"system_number": "K-00001", "month": "2020-01"}),
+    "reports.receipt": (only("skp"), {"system_number": "K-00001", "month": "2020-01"}),
     "assets.skiplogic": (PUBLIC, {}),
     "reopen.show": (only("coordinator"), {"system_number": "K-00001", "month": "2020-01"}),
     "reopen.reopen": (only("coordinator"), None),
