@@ -106,12 +106,16 @@ class AllowList:
         include_free_text: bool = False,
         date_mode: DateMode = "year_month",
         known_terms: Iterable[str] = (),
+        quasi_keys: Iterable[str] = (),
     ) -> None:
+        """``quasi_keys``: answer keys released only generalised, as quasi-identifier columns
+        (:mod:`exports.disclosure`); they get no answer column of their own."""
         if date_mode not in ("year_month", "months_since_start"):
             raise ValueError("date_mode must be 'year_month' or 'months_since_start'")
         self.include_free_text = include_free_text
         self.date_mode = date_mode
         self._known = tuple(known_terms)
+        self._quasi = frozenset(quasi_keys)
         self.decisions: dict[str, Decision] = {}
         for field in fields:
             if field.key in self.decisions:
@@ -125,7 +129,9 @@ class AllowList:
     def _decide(self, field: Field) -> Decision:
         if is_never_exported(field.key):
             return Decision(field.key, "never", "Identificerende oplysning (navn, initialer, kontaktdata, "
-                                                "kaldenavn eller Kommunal myndighed); udlæveres aldrig.")
+                                                "kaldenavn eller Kommunal myndighed); udleveres aldrig.")
+        if field.key in self._quasi:
+            return Decision(field.key, "drop", "Kvasi-identifikator: udleveres kun generaliseret, på arket Forløb.")
         if field.kind in _KEEP_KINDS:
             return Decision(field.key, "keep", "Kode eller tal.")
         if field.kind == "date":
@@ -232,7 +238,11 @@ class AllowList:
         else:
             lines.append("Fritekst er ikke medtaget.")
         never = [k for k, d in self.decisions.items() if d.action == "never"]
-        dropped = [k for k, d in self.decisions.items() if d.action == "drop"]
+        dropped = [k for k, d in self.decisions.items() if d.action == "drop" and k not in self._quasi]
+        quasi = [k for k in self.decisions if k in self._quasi]
+        if quasi:
+            lines.append("Kvasi-identifikatorer udleveres kun generaliseret på arket Forløb, ikke som svar: "
+                         + ", ".join(quasi) + ".")
         if never:
             lines.append("Udleveres aldrig (identificerende): " + ", ".join(never) + ".")
         if dropped:

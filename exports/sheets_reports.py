@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from exports.anonymise import AllowList
@@ -49,13 +49,21 @@ class ReportSheet:
     """Builds the header, the rows and the codebook of the report data sheet."""
 
     def __init__(self, definition: Any, allow: AllowList, pseudonyms: Pseudonymizer, date_mode: str,
-                 definition_for: Callable[[int], Any]) -> None:
+                 definition_for: Callable[[int], Any],
+                 released: Callable[[int], Mapping[str, Any]] | None = None) -> None:
+        """``released``: in the anonymised export, the course's released quasi-identifiers
+        (:class:`exports.disclosure.DisclosurePlan`); the sheet then names no client or worker and
+        shows the course number and municipality only as released."""
         self.answers = AnswerColumns(definition, allow)
         self.allow = allow
         self.p = pseudonyms
         self.date_mode = date_mode
         self.definition_for = definition_for
-        self.ids = ["klient", "medarbejder", "forloeb", "forloeb_nr", "kommune"]
+        self.released = released
+        if released is None:
+            self.ids = ["klient", "medarbejder", "forloeb", "forloeb_nr", "kommune"]
+        else:
+            self.ids = ["forloeb", "forloeb_nr", "kommune"]
         if date_mode == "year_month":
             self.ids.append("maaned")
         self.header = [*self.ids, *REPORT_DERIVED, *self.answers.names]
@@ -66,6 +74,7 @@ class ReportSheet:
             intake_answers = course[0].answers if is_intake(course[0]) else None
             months = months_of(course[0], intake_answers)
             total_contact = total_bridge = 0
+            released = self.released(course[0].course_id) if self.released is not None else None
             for record in course:
                 asked = applicable(self.definition_for, record)
                 visible = AskedAnswers(record.answers or {}, asked)
@@ -74,10 +83,13 @@ class ReportSheet:
                 total_contact += contact or 0
                 total_bridge += bridge or 0
                 q50, q51, q50_flag = failed_visits(visible)
-                ids: list[object] = [
-                    self.p.client(record.client_id), self.p.worker(record.worker_id),
-                    self.p.course(record.course_id), record.course_number, record.municipality or "",
-                ]
+                if released is None:
+                    ids: list[object] = [
+                        self.p.client(record.client_id), self.p.worker(record.worker_id),
+                        self.p.course(record.course_id), record.course_number, record.municipality or "",
+                    ]
+                else:
+                    ids = [self.p.course(record.course_id), released["forloeb_nr"], released["kommune"]]
                 if self.date_mode == "year_month":
                     ids.append(month_value(month_index(record.period), months.anchor, self.date_mode))
                 derived = [m.type, m.k, int(m.periodic), contact, total_contact, bridge, total_bridge,

