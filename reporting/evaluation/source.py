@@ -11,13 +11,18 @@ Scope: ``scope`` is the coordinator's municipality id, or None for national; an 
 checks). Nicknames, names and e-mails are never selected, except as *known terms* for the
 free-text scan when the coordinator opted in to free text; they are never written.
 
-The keyed pseudonym secret is per evaluation, kept in the ``setting`` table under
-:data:`SECRET_SETTING` and created on first use (:func:`pseudonym_secret`).
+The keyed pseudonym secret is per evaluation and lives outside the database
+(:mod:`reporting.evaluation.keys`, D24).
+
+The default export is anonymised (disclosure control, :mod:`exports.disclosure`): a first, thin
+pass (:func:`quasi_records`) reads every report's course and month but the answers of the intake
+and closing reports only; the full pass follows. The pseudonymised microdata export
+(``ExportRequest.mode == "pseudonymised"``) needs a legal basis and a recipient, which the audit
+event records.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,10 +31,9 @@ from typing import IO, Any
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, or_, select
 
-from exports.pseudonyms import Pseudonymizer, new_evaluation_secret
+from exports.pseudonyms import Pseudonymizer
 from exports.workbook import ExportOptions, ExportResult, ReportRecord, SurveyRecord, build_workbook
 from reporting.auth.scope import scope_filter
 from reporting.core import audit
@@ -37,14 +41,14 @@ from reporting.core.clock import now
 from reporting.core.extensions import db
 from reporting.core.models import Municipality, User
 from reporting.core.schedule import SECTIONS, CourseFacts, NotInCourse, Period, due_parts, q17_pending_after
-from reporting.core.settings_store import Setting
+from reporting.evaluation.keys import evaluation_key
 from reporting.skp.models import Client, Course, Report
 from reporting.surveys.models import SurveyResponse, SurveyWave
 
-SECRET_SETTING = "export_pseudonym_secret"  # noqa: S105 - the name of the setting, not a secret
 YIELD_PER = 1000
 PSEUDONYM_MODES = {"keyed": "Nøglede (stabile på tværs af udtræk)", "random": "Tilfældige for dette udtræk"}
 DATE_MODES = {"year_month": "År-måned (ÅÅÅÅ-MM)", "months_since_start": "Måneder siden kontaktstart"}
+EXPORT_MODES = {"anonymised": "Anonymiseret (k ≥ 5)", "pseudonymised": "Pseudonymiserede mikrodata"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,15 @@ class ExportRequest:
     pseudonyms: str = "keyed"
     date_mode: str = "year_month"
     include_free_text: bool = False
+    mode: str = "anonymised"
+    legal_basis: str = ""
+    recipient: str = ""
 
     def __post_init__(self) -> None:
+        if self.mode not in EXPORT_MODES:
+            raise ValueError(f"mode must be one of {', '.join(EXPORT_MODES)}")
+        if self.mode == "pseudonymised" and not (self.legal_basis.strip() and self.recipient.strip()):
+            raise ValueError("pseudonymised microdata need a legal basis and a recipient")
         if self.pseudonyms not in PSEUDONYM_MODES:
             raise ValueError(f"pseudonyms must be one of {', '.join(PSEUDONYM_MODES)}")
         if self.date_mode not in DATE_MODES:
@@ -70,30 +81,17 @@ class ExportRequest:
         """The filters in Danish for the file and the audit log (names, never ids of people)."""
         municipality = self.municipality_id if self.municipality_id is not None else scope
         name = db.session.get(Municipality, municipality).name if municipality is not None else "Hele landet"
-        return {
+        filters = {
+            "Udtrækstype": EXPORT_MODES[self.mode],
             "Kommune": name,
             "Fra måned": str(self.first) if self.first else "Ingen grænse",
             "Til måned": str(self.last) if self.last else "Ingen grænse",
             "Pseudonymer": PSEUDONYM_MODES[self.pseudonyms],
-            "Datoer": DATE_MODES[self.date_mode],
+            "Datoer": DATE_MODES[self.date_mode] if self.mode == "pseudonymised" else "Måneder siden kontaktstart; "
+                      "kalendertid kun generaliseret på arket Forløb",
             "Fritekst": "Medtaget efter valg (scannet)" if self.include_free_text else "Ikke medtaget",
         }
-
-
-def pseudonym_secret() -> bytes:
-    """The evaluation's pseudonym key from the ``setting`` table, created (and committed) on first use."""
-    row = db.session.get(Setting, SECRET_SETTING)
-    if row is None:
-        value = base64.urlsafe_b64encode(new_evaluation_secret()).decode("ascii")
-        try:
-            with db.session.begin_nested():
-                db.session.add(Setting(key=SECRET_SETTING, value=value))
-            db.session.commit()
-        except IntegrityError:  # another export created it at the same moment
-            db.session.rollback()
-        row = db.session.get(Setting, SECRET_SETTING)
-    assert row is not None
-    return base64.urlsafe_b64decode(row.value.encode("ascii"))
+        return filters
 
 
 def _municipality_filter(column: Any, scope: int | None, request: ExportRequest) -> list[Any]:
@@ -103,10 +101,16 @@ def _municipality_filter(column: Any, scope: int | None, request: ExportRequest)
     return conditions
 
 
-def _report_query(scope: int | None, request: ExportRequest) -> Any:
+def _report_query(scope: int | None, request: ExportRequest, *, thin: bool = False) -> Any:
+    """Submitted reports in scope; ``thin``: answers only for the intake and closing reports."""
+    answers: Any = Report.answers
+    if thin:
+        anchor = or_(Report.period == Course.intake_period, Report.closes_course.is_(True),
+                     Report.period == Course.closing_period)
+        answers = case((anchor, Report.answers), else_=None).label("answers")
     query = (
         select(Client.id, Client.worker_id, Course.id, Course.number, Municipality.name, Course.intake_period,
-               Course.contact_start, Course.closing_period, Course.status, Report.period, Report.answers,
+               Course.contact_start, Course.closing_period, Course.status, Report.period, answers,
                Report.definition_version, Report.closes_course)
         .join(Course, Report.course_id == Course.id)
         .join(Client, Course.client_id == Client.id)
@@ -123,13 +127,19 @@ def _report_query(scope: int | None, request: ExportRequest) -> Any:
     return query.execution_options(yield_per=YIELD_PER)
 
 
-def report_records(scope: int | None, request: ExportRequest) -> Iterator[ReportRecord]:
+def quasi_records(scope: int | None, request: ExportRequest) -> Iterator[ReportRecord]:
+    """The disclosure-control pre-pass: :func:`report_records` with answers only where the course's
+    quasi-identifiers come from (intake and closing reports); other records carry none."""
+    return report_records(scope, request, thin=True)
+
+
+def report_records(scope: int | None, request: ExportRequest, *, thin: bool = False) -> Iterator[ReportRecord]:
     """Submitted reports in scope, ordered by course and month, with the parts due that month."""
     pending = False
     last_course = None
     course_facts = CourseFacts(intake=Period(2000, 1))
     # A Core connection, not the ORM session: plain rows, no ORM loading per row.
-    for row in db.session.connection().execute(_report_query(scope, request)):
+    for row in db.session.connection().execute(_report_query(scope, request, thin=thin)):
         (client_id, worker_id, course_id, number, municipality, intake, contact_start, closing, status, period,
          answers, version, closes) = row
         if course_id != last_course:  # the course's facts, once per course
@@ -190,24 +200,31 @@ def run_export(target: str | Path | IO[bytes], request: ExportRequest, *, scope:
     from forms import get_definition
 
     moment: datetime = now()
-    secret = pseudonym_secret() if request.pseudonyms == "keyed" else None
-    pseudonyms = Pseudonymizer.keyed(secret) if secret is not None else Pseudonymizer.per_export()
+    key = evaluation_key() if request.pseudonyms == "keyed" else None
+    pseudonyms = Pseudonymizer.keyed(key.secret) if key is not None else Pseudonymizer.per_export()
     filters = request.filters_da(scope)
+    if key is not None:
+        filters["Evaluering (nøgle)"] = key.fingerprint
     options = ExportOptions(
         pseudonyms=pseudonyms, created_at=moment, date_mode=request.date_mode,
         include_free_text=request.include_free_text,
         known_terms=known_terms(scope, request) if request.include_free_text else (), filters=filters,
+        mode=request.mode, legal_basis=request.legal_basis, recipient=request.recipient,
     )
     result = build_workbook(
         str(target) if isinstance(target, Path) else target,
         reports=lambda: report_records(scope, request), survey=lambda: survey_records(scope, request),
         skp_definition=get_definition("skp_monthly"), caseworker_definition=get_definition("caseworker"),
         options=options, definition_loader=get_definition, progress=progress,
+        quasi_reports=lambda: quasi_records(scope, request),
     )
-    audit.record("data_exported", "export", "", user_id=user_id,
+    extra = ({"legal_basis": request.legal_basis, "recipient": request.recipient}
+             if request.mode == "pseudonymised" else {"disclosure": result.disclosure})
+    audit.record("data_exported" if request.mode == "anonymised" else "pseudonymised_data_exported", "export", "",
+                 user_id=user_id,
                  municipality_id=request.municipality_id if request.municipality_id is not None else scope,
                  filters=filters, row_counts=result.row_counts, sha256=result.sha256, bytes=result.bytes_written,
-                 withheld_texts=result.withheld_texts, via=via)
+                 withheld_texts=result.withheld_texts, via=via, mode=request.mode, **extra)
     db.session.commit()
     return result
 
@@ -229,10 +246,15 @@ def parse_month(text: str | None) -> Period | None:
 @click.option("--dates", "date_mode", type=click.Choice(sorted(DATE_MODES)), default="year_month",
               show_default=True)
 @click.option("--free-text", is_flag=True, help="Include free text (scanned; texts with identifiers withheld).")
+@click.option("--pseudonymised", is_flag=True,
+              help="Pseudonymised microdata (no k enforced); needs --legal-basis and --recipient.")
+@click.option("--legal-basis", default="", help="The legal basis for pseudonymised microdata (recorded).")
+@click.option("--recipient", default="", help="The named recipient of pseudonymised microdata (recorded).")
 @with_appcontext
 def export_command(out: Path, municipality: str | None, first: str | None, last: str | None, pseudonyms: str,
-                   date_mode: str, free_text: bool) -> None:
-    """Write the anonymised evaluators' workbook (the same file as the web download)."""
+                   date_mode: str, free_text: bool, pseudonymised: bool, legal_basis: str, recipient: str) -> None:
+    """Write the evaluators' workbook (the same file as the web download): anonymised (k ≥ 5) by
+    default, or pseudonymised microdata for a named recipient with a legal basis."""
     municipality_id = None
     if municipality is not None:
         found = db.session.scalar(select(Municipality.id).where(Municipality.name == municipality))
@@ -241,14 +263,19 @@ def export_command(out: Path, municipality: str | None, first: str | None, last:
         municipality_id = found
     try:
         request = ExportRequest(municipality_id, parse_month(first), parse_month(last), pseudonyms, date_mode,
-                                free_text)
+                                free_text, "pseudonymised" if pseudonymised else "anonymised", legal_basis, recipient)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     result = run_export(out, request, scope=None, user_id=None, via="cli")
     counts = ", ".join(f"{sheet}: {rows}" for sheet, rows in result.row_counts.items())
     click.echo(f"Skrevet: {out} ({result.bytes_written} bytes, SHA-256 {result.sha256})")
     click.echo(f"Rækker: {counts}")
+    if result.disclosure is not None:
+        d = result.disclosure
+        click.echo(f"Anonymisering: k = {d['k']}, {d['suppressed_values']} værdier undertrykt i "
+                   f"{d['suppressed_courses']} af {d['courses']} forløb" + ("" if d["reached"] else
+                   "; for få forløb til k = 5: rækkedata om klienter udeladt"))
 
 
-__all__ = ["ExportRequest", "count_reports", "export_command", "parse_month", "pseudonym_secret", "report_records",
-           "run_export", "survey_records"]
+__all__ = ["EXPORT_MODES", "ExportRequest", "count_reports", "export_command", "parse_month", "quasi_records",
+           "report_records", "run_export", "survey_records"]

@@ -5,7 +5,11 @@ The file is built in a background thread (:func:`reporting.evaluation.source.run
 worker process can answer the status page. The status page is polled by a small static script
 (no inline script; strict CSP) and also works without JavaScript through its "Opdater" link.
 Only the coordinator who started a job can see or download it; the file is deleted after the
-download, and every job file older than :data:`MAX_AGE_SECONDS` is deleted on the next visit.
+download, and every job file older than :data:`MAX_AGE_SECONDS` is deleted when the app starts,
+when a job starts or the page is opened, and by the ``cleanup`` command (cron). The folder is
+0700 and every file in it 0600: the workbook holds pseudonymised Art. 9 data. At most
+``EXPORT_MAX_JOBS`` jobs run at once, and one per coordinator; beyond that the coordinator is
+asked to try again shortly (429).
 A job id is 24 random URL-safe characters; an unknown or foreign id redirects to the form.
 """
 
@@ -39,10 +43,13 @@ from wtforms.validators import Optional, Regexp
 
 from reporting.auth.access import roles
 from reporting.auth.scope import current_scope, scope_label, scoped_municipalities
+from reporting.core import audit
 from reporting.core.extensions import db
 from reporting.core.models import Municipality
+from reporting.evaluation.keys import KeyInEnvironment, current_key, end_evaluation
 from reporting.evaluation.source import (
     DATE_MODES,
+    EXPORT_MODES,
     PSEUDONYM_MODES,
     ExportRequest,
     count_reports,
@@ -57,6 +64,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{24}")
 _MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH_MESSAGE = "Skriv måneden som ÅÅÅÅ-MM."
+BUSY = ("Der bliver allerede lavet et udtræk (højst ét ad gangen for dig, og kun få i alt). "
+        "Prøv igen om lidt.")
 
 
 class ExportForm(FlaskForm):
@@ -68,6 +77,14 @@ class ExportForm(FlaskForm):
     date_mode = RadioField("Datoer", choices=[SelectChoice(k, v) for k, v in DATE_MODES.items()],
                            default="year_month")
     free_text = BooleanField("Medtag fritekst (scannes; tekster med mulige identifikatorer udelades)")
+    mode = RadioField("Udtrækstype", choices=[SelectChoice(k, v) for k, v in EXPORT_MODES.items()],
+                      default="anonymised")
+    legal_basis = StringField("Hjemmel (fx databehandleraftale eller tilladelse)", validators=[Optional()])
+    recipient = StringField("Navngiven modtager", validators=[Optional()])
+
+
+class EndEvaluationForm(FlaskForm):
+    confirm = BooleanField("Jeg forstår, at alle pseudonymer skifter, og at tidligere udtræk ikke kan kobles til nye")
 
 
 def _form(**kwargs: Any) -> ExportForm:
@@ -83,10 +100,23 @@ def _form(**kwargs: Any) -> ExportForm:
 # -- job files ---------------------------------------------------------------------------------
 
 
-def _dir() -> Path:
-    path = Path(current_app.instance_path) / "exports"
-    path.mkdir(parents=True, exist_ok=True)
+def export_dir(instance_path: str) -> Path:
+    """``<instance>/exports``, created 0700 (and made so if it existed with wider rights)."""
+    path = Path(instance_path) / "exports"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
     return path
+
+
+def _dir() -> Path:
+    return export_dir(current_app.instance_path)
+
+
+def _private_file(path: Path) -> None:
+    """Create (or truncate) ``path`` readable by the service's user only."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _paths(directory: Path, job_id: str) -> tuple[Path, Path]:
@@ -95,6 +125,7 @@ def _paths(directory: Path, job_id: str) -> tuple[Path, Path]:
 
 def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
+    _private_file(tmp)
     tmp.write_text(json.dumps(meta), encoding="utf-8")
     os.replace(tmp, path)
 
@@ -142,7 +173,9 @@ def _run_job(app: Any, job_id: str, request: ExportRequest, scope: int | None, u
             _write_meta(meta_path, meta)
 
         try:
+            _private_file(xlsx)
             result = run_export(xlsx, request, scope=scope, user_id=user_id, progress=progress)
+            xlsx.chmod(0o600)
         except Exception:  # noqa: BLE001 - reported to the coordinator, logged in full
             app.logger.exception("export %s failed", job_id)
             db.session.rollback()
@@ -150,10 +183,30 @@ def _run_job(app: Any, job_id: str, request: ExportRequest, scope: int | None, u
             meta.update(status="failed")
         else:
             meta.update(status="done", rows=result.row_counts.get("Indberetninger", 0), sha256=result.sha256,
-                        row_counts=result.row_counts, size=result.bytes_written)
+                        row_counts=result.row_counts, size=result.bytes_written, disclosure=result.disclosure)
         finally:
             db.session.remove()
         _write_meta(meta_path, meta)
+
+
+def running_jobs(directory: Path, max_age: float = MAX_AGE_SECONDS) -> list[dict[str, Any]]:
+    """The jobs still building (a job older than ``max_age`` counts as dead: its thread died with
+    its process)."""
+    limit, found = time.time() - max_age, []
+    for path in directory.glob("*.json"):
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if meta.get("status") == "running" and meta.get("started", 0) > limit:
+            found.append(meta)
+    return found
+
+
+def _busy(user_id: int) -> bool:
+    running = running_jobs(_dir())
+    limit = int(current_app.config.get("EXPORT_MAX_JOBS", 2))
+    return len(running) >= limit or any(meta.get("user_id") == user_id for meta in running)
 
 
 def start_job(request: ExportRequest, scope: int | None, user_id: int) -> str:
@@ -175,6 +228,13 @@ def _view(meta: dict[str, Any]) -> dict[str, Any]:
     percent = 100 if meta["status"] in ("done", "downloaded") else min(99, int(rows * 100 / total)) if total else 0
     if meta["status"] == "done":
         text = f"Udtrækket er klar ({meta.get('size', 0) // 1024 + 1} kB)."
+        disclosure = meta.get("disclosure")
+        if disclosure and not disclosure["reached"]:
+            text += (f" Udvalget har kun {disclosure['courses']} forløb, færre end 5: rækkedata om klienter er "
+                     "udeladt. Vælg flere måneder eller kommuner.")
+        elif disclosure:
+            text += (f" Anonymiseret: k = {disclosure['k']}; {disclosure['suppressed_values']} værdier undertrykt i "
+                     f"{disclosure['suppressed_courses']} af {disclosure['courses']} forløb.")
     elif meta["status"] == "downloaded":
         text = "Udtrækket er hentet og slettet fra serveren. Lav et nyt, hvis du skal bruge det igen."
     elif meta["status"] == "failed":
@@ -188,11 +248,40 @@ def _view(meta: dict[str, Any]) -> dict[str, Any]:
 # -- views -------------------------------------------------------------------------------------
 
 
+def _page(form: ExportForm, status: int = 200, end_form: EndEvaluationForm | None = None):  # type: ignore[no-untyped-def]
+    key = current_key()
+    return render_template("evaluation/export.html", form=form, scope=scope_label(), key=key,
+                           national=current_scope() is None,
+                           end_form=end_form or EndEvaluationForm(formdata=None)), status
+
+
 @bp.route("")
 @roles("coordinator")
 def index():  # type: ignore[no-untyped-def]
     cleanup(_dir())
-    return render_template("evaluation/export.html", form=_form(formdata=None), scope=scope_label())
+    return _page(_form(formdata=None))
+
+
+@bp.route("/evaluation/end", methods=["POST"])
+@roles("coordinator")
+def end():  # type: ignore[no-untyped-def]
+    """A national coordinator ends the evaluation: its pseudonym key is destroyed (D24)."""
+    if current_scope() is not None:
+        return _page(_form(formdata=None), 403)
+    end_form = EndEvaluationForm()
+    if not end_form.validate_on_submit() or not end_form.confirm.data:
+        end_form.confirm.errors = ["Sæt kryds for at bekræfte."]
+        return _page(_form(formdata=None), 400, end_form)
+    try:
+        fingerprint = end_evaluation()
+    except KeyInEnvironment:
+        flash("Nøglen står i miljøvariablen EXPORT_PSEUDONYM_KEY. Driften skal udskifte den for at afslutte "
+              "evalueringen.", "error")
+        return redirect(url_for("exports.index"))
+    audit.record("evaluation_ended", "export", fingerprint or "", user_id=current_user.id)
+    db.session.commit()
+    flash("Evalueringen er afsluttet, og dens nøgle er slettet. Næste udtræk får nye pseudonymer.", "success")
+    return redirect(url_for("exports.index"))
 
 
 @bp.route("/start", methods=["POST"])
@@ -200,7 +289,15 @@ def index():  # type: ignore[no-untyped-def]
 def start():  # type: ignore[no-untyped-def]
     form = _form()
     if not form.validate_on_submit():
-        return render_template("evaluation/export.html", form=form, scope=scope_label()), 400
+        return _page(form, 400)
+    if form.mode.data == "pseudonymised":
+        missing = False
+        for field in (form.legal_basis, form.recipient):
+            if not (field.data or "").strip():
+                field.errors = ["Skriv hjemmel og modtager for pseudonymiserede mikrodata."]
+                missing = True
+        if missing:
+            return _page(form, 400)
     scope = current_scope()
     raw = form.municipality.data or ""
     municipality_id = int(raw) if raw.isdigit() else None
@@ -210,14 +307,19 @@ def start():  # type: ignore[no-untyped-def]
             scoped_municipalities().with_only_columns(Municipality.id).where(Municipality.id == municipality_id)
     ) is None:
         form.municipality.errors = ["Vælg en kommune fra listen."]
-        return render_template("evaluation/export.html", form=form, scope=scope_label()), 400
+        return _page(form, 400)
     try:
         request = ExportRequest(municipality_id, parse_month(form.first.data), parse_month(form.last.data),
-                                form.pseudonyms.data, form.date_mode.data, bool(form.free_text.data))
+                                form.pseudonyms.data, form.date_mode.data, bool(form.free_text.data),
+                                form.mode.data or "anonymised", (form.legal_basis.data or "").strip(),
+                                (form.recipient.data or "").strip())
     except ValueError:
         form.last.errors = ["Til-måneden skal ligge efter fra-måneden."]
-        return render_template("evaluation/export.html", form=form, scope=scope_label()), 400
+        return _page(form, 400)
     cleanup(_dir())
+    if _busy(current_user.id):
+        return render_template("error.html", status=429, title="Der laves allerede udtræk",
+                               text=BUSY), 429
     job_id = start_job(request, scope, current_user.id)
     return redirect(url_for("exports.job", job_id=job_id))
 

@@ -19,12 +19,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from skewed import SKP, courses
 
 import forms
 from exports.pseudonyms import Pseudonymizer
 from exports.workbook import ExportOptions, build_workbook
-
-from skewed import SKP, courses
 
 CW = forms.get_definition("caseworker")
 DECLARATION = tomllib.loads((Path(__file__).parents[2] / "exports" / "quasi_identifiers.toml").read_text("utf-8"))
