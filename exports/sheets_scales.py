@@ -23,6 +23,9 @@ from exports.sheets_common import (
 from exports.sheets_survey import WAVES
 
 ALL = "alle"
+#: Alpha is not reported on fewer complete answers than this (D23): shown as "for få".
+MIN_ALPHA_N = 10
+TOO_FEW = "for få"
 
 
 class AlphaAccumulator:
@@ -78,6 +81,9 @@ class AlphaTable:
 
     def rows(self) -> Iterator[list[object]]:
         for (key, label, which), acc in self.groups.items():
+            if acc.n < MIN_ALPHA_N:
+                yield [key, label, which, None, acc.n, acc.k, TOO_FEW]
+                continue
             alpha = acc.alpha
             yield [key, label, which, None if alpha is None else round(alpha, 6), acc.n, acc.k, alpha_label(alpha)]
 
@@ -91,8 +97,8 @@ class AlphaTable:
                              "baseline eller opfoelgning; 'alle' = alle målinger samlet."),
             CodebookRow(sheet, "alpha", "Cronbachs alfa (6 decimaler)", "decimaltal",
                         rule="k/(k-1) · (1 - Σ var(item) / var(sum)) på komplette besvarelser (ingen manglende "
-                             "items; 77 og ikke relevant tæller som manglende). Tom ved færre end 2 komplette "
-                             "besvarelser eller ingen varians."),
+                             "items; 77 og ikke relevant tæller som manglende). Tom ved færre end 10 komplette "
+                             "besvarelser (vurdering 'for få') eller ingen varians."),
             CodebookRow(sheet, "n", "Antal komplette besvarelser brugt", "heltal"),
             CodebookRow(sheet, "antal_items", "Antal items i skalaen", "heltal"),
             CodebookRow(sheet, "vurdering", "Tolkning af alfa (Fremragende, God, Acceptabel, Tvivlsom, Dårlig, "

@@ -14,6 +14,8 @@ from exports.scales import ScaleSpec
 from exports.sheets_common import AnswerColumns, CodebookRow, SurveyRecord, month_value
 
 WAVES = {"baseline": ("bl_", "Baseline"), "followup": ("op_", "Opfølgning")}
+#: A unit is named (by its pseudonym) only where at least this many caseworkers answered (D23).
+MIN_UNIT_RESPONDENTS = 5
 CASEWORKER_SCALE_SECTION = "koordinering"
 
 
@@ -47,9 +49,27 @@ class SurveySheet:
         self.p = pseudonyms
         self.columns = {kind: AnswerColumns(definition, allow, sections=wave_sections(definition, kind), prefix=prefix)
                         for kind, (prefix, _) in WAVES.items()}
+        self.unit_sizes: dict[int, int] = {}
         self.header = ["sagsbehandler", "enhed", "kommune"]
         for kind, (prefix, _) in WAVES.items():
             self.header += [f"{prefix}besvaret", f"{prefix}maaned", *self.columns[kind].names]
+
+    def count_units(self, records: Iterable[SurveyRecord]) -> None:
+        """Respondents per unit (each caseworker once, in the unit of their latest response)."""
+        latest: dict[int, int | None] = {}
+        for record in records:
+            if record.unit_id is not None:
+                latest[record.user_id] = record.unit_id
+        sizes: dict[int, int] = {}
+        for unit in latest.values():
+            if unit is not None:
+                sizes[unit] = sizes.get(unit, 0) + 1
+        self.unit_sizes = sizes
+
+    def _unit(self, unit: int | None) -> str | None:
+        if unit is None or self.unit_sizes.get(unit, 0) < MIN_UNIT_RESPONDENTS:
+            return None
+        return self.p.unit(unit)
 
     def rows(self, records: Iterable[SurveyRecord]) -> Iterator[list[object]]:
         from forms.rules import applicable_keys
@@ -60,7 +80,7 @@ class SurveySheet:
                 latest[record.wave_kind] = record  # ordered by wave: the latest wave of each kind wins
             any_record = next(iter(latest.values()))
             unit = next((r.unit_id for r in reversed(list(latest.values())) if r.unit_id is not None), None)
-            row: list[object] = [self.p.caseworker(user_id), self.p.unit(unit) if unit is not None else None,
+            row: list[object] = [self.p.caseworker(user_id), self._unit(unit),
                                  any_record.municipality or ""]
             for kind in WAVES:
                 record = latest.get(kind)
@@ -81,7 +101,8 @@ class SurveySheet:
             CodebookRow(sheet, "sagsbehandler", "Sagsbehandlerens pseudonym (S…)", "tekst",
                         notes="Samme pseudonym ved baseline og opfølgning (parret på brugerkontoen)."),
             CodebookRow(sheet, "enhed", "Enhedens pseudonym (E…)", "tekst",
-                        notes="Sagsbehandlerens enhed da besvarelsen blev startet (seneste måling)."),
+                        notes="Sagsbehandlerens enhed da besvarelsen blev startet (seneste måling). Tom når færre "
+                              f"end {MIN_UNIT_RESPONDENTS} sagsbehandlere fra enheden har svaret."),
             CodebookRow(sheet, "kommune", "Kommune", "tekst"),
         ]
         for kind, (prefix, label) in WAVES.items():

@@ -208,6 +208,7 @@ def build_workbook(
         codebook += courses.codebook(SHEETS["courses"])
 
         people = SurveySheet(caseworker_definition, cw_allow, p, cw_scale)
+        people.count_units(survey())
         book.add_sheet(SHEETS["survey"], people.header)
         for row in people.rows(_tracked(survey(), versions[caseworker_definition.key])):
             book.write_row(row)

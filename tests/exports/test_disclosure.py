@@ -177,3 +177,24 @@ def test_pseudonymised_microdata_need_a_recipient_and_never_say_anonymous() -> N
                 assert "anonym" not in str(cell).lower(), (sheet.title, cell)
     about = dict(_about(data))
     assert about["Modtager"] == "Evaluator A" and about["Hjemmel"] == "Databehandleraftale 12/2026"
+
+
+def _survey(users: int, unit: int) -> list:
+    from datetime import date
+
+    from exports.workbook import SurveyRecord
+
+    answers = {"b1": 4, "b2": 4, "b3": 3, "b4": 4, "b5": 2, "b6": 5}
+    return [SurveyRecord(user, unit, "Esbjerg", 1, "baseline", date(2026, 1, 1), answers, 1)
+            for user in range(1, users + 1)]
+
+
+@pytest.mark.parametrize(("users", "named"), [(4, False), (5, True)])
+def test_a_caseworker_unit_is_named_only_with_at_least_five_respondents(users: int, named: bool) -> None:
+    records = courses(12, municipalities=1)
+    out = io.BytesIO()
+    build_workbook(out, reports=lambda: iter(records), survey=lambda: iter(_survey(users, 7)), skp_definition=SKP,
+                   caseworker_definition=CW,
+                   options=ExportOptions(Pseudonymizer.keyed(b"k" * 32), datetime(2026, 12, 7, tzinfo=UTC)))
+    units = set(_frame(out.getvalue(), "Sagsbehandlere", columns=3)["enhed"])
+    assert (units != {None}) == named and len(units) == 1
