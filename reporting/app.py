@@ -58,6 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    _cleanup_exports(app)
     _init_templates(app)
     return app
 
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from reporting import assets, main
     from reporting.audit import views as audit_views
     from reporting.auth import invitations, login
-    from reporting.coordination import dashboard, organisation, people, quality
+    from reporting.coordination import dashboard, organisation, people, quality, transfers
     from reporting.evaluation import views as export_views
     from reporting.questionnaires import views as questionnaire_views
     from reporting.skp import clients, reopen, reports
@@ -99,9 +100,16 @@ def _register_blueprints(app: Flask) -> None:
     from reporting.surveys import views as survey_views
 
     for module in (main, login, assets, clients, reports, dashboard, quality, people, invitations, organisation,
-                   audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views):
+                   audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views, transfers):
         app.register_blueprint(module.bp)
     assets.init_app(app)
+
+
+def _cleanup_exports(app: Flask) -> None:
+    """At start: export files left by a stopped process are deleted (also by ``flask cleanup``)."""
+    from reporting.evaluation.views import cleanup, export_dir
+
+    cleanup(export_dir(app.instance_path))
 
 
 def _init_parking(app: Flask) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
 from reporting.auth.access import roles
@@ -24,12 +25,17 @@ from reporting.coordination.compliance import (
     tally,
     tally_by,
 )
+from reporting.coordination.models import ReminderSendLog
+from reporting.coordination.remind_now import KIND as REMIND_KIND
+from reporting.coordination.remind_now import remind_now
 from reporting.core import audit
 from reporting.core.clock import now
 from reporting.core.display import HELPERS, format_period
 from reporting.core.extensions import db
 from reporting.core.models import Municipality, OutboxMail, Unit, User, UserRole
-from reporting.core.schedule import Period
+from reporting.core.paging import page_count, requested_page
+from reporting.core.schedule import COPENHAGEN, Period
+from reporting.skp.models import Client, Course, Report
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
@@ -133,12 +139,68 @@ def worker(user_id: int):  # type: ignore[no-untyped-def]
     moment, day = now(), _deadline_day()
     latest = Period.containing(moment) - 1
     months = client_months(load_courses(current_scope(), worker_id=person.id), None, latest, moment, day)
-    missing = sorted((m for m in months if m.status.kind == "missing"), key=lambda m: (m.period, m.system_number))
-    due = sorted((m for m in months if m.status.kind == "due"), key=lambda m: (m.period, m.system_number))
+    rows = worker_rows(person, months)
     audit.record("compliance_worker_viewed", "user", person.id, municipality_id=person.municipality_id)
     db.session.commit()
-    return render_template("coordination/worker.html", person=person, missing=missing, due=due,
-                           total=tally(months), **HELPERS)
+    return render_template("coordination/worker.html", person=person, rows=rows, total=tally(months),
+                           remind_form=RemindForm(), reminded_today=reminded_today(person, moment), **HELPERS)
+
+
+@dataclass(frozen=True)
+class WorkerRow:
+    """One client-month of the drill-down: open (not started or a draft) or submitted late."""
+
+    month: ClientMonth
+    draft: bool
+
+    @property
+    def label(self) -> str:
+        if self.month.status.submitted:
+            return self.month.status.label
+        state = "kladde" if self.draft else "ikke startet"
+        return f"{'Mangler' if self.month.status.kind == 'missing' else 'Skal indberettes'} – {state}"
+
+
+def worker_rows(person: User, months: list[ClientMonth]) -> list[WorkerRow]:
+    """The worker's open client-months (overdue first) and the reports submitted late."""
+    drafts = set(db.session.execute(
+        select(Client.system_number, Report.period).join(Course, Report.course_id == Course.id)
+        .join(Client, Course.client_id == Client.id)
+        .where(Client.worker_id == person.id, Report.status == "draft")
+    ).all())
+    shown = [m for m in months if m.status.kind in ("missing", "due", "late")]
+    order = {"missing": 0, "due": 1, "late": 2}
+    shown.sort(key=lambda m: (order[m.status.kind], m.period, m.system_number))
+    return [WorkerRow(m, (m.system_number, m.period.first_day) in drafts) for m in shown]
+
+
+class RemindForm(FlaskForm):
+    """Carries the CSRF token of "Send påmindelse nu"."""
+
+
+def reminded_today(person: User, moment) -> bool:  # type: ignore[no-untyped-def]
+    today = moment.astimezone(COPENHAGEN).date()
+    return db.session.scalar(select(ReminderSendLog.id).where(
+        ReminderSendLog.kind == REMIND_KIND, ReminderSendLog.user_id == person.id, ReminderSendLog.day == today
+    )) is not None
+
+
+@bp.route("/compliance/workers/<int:user_id>/remind", methods=["POST"])
+@roles("coordinator")
+def remind(user_id: int):  # type: ignore[no-untyped-def]
+    """Send the worker's reminder digest now (through the outbox; at most one per worker and day)."""
+    person = user_in_scope_or_404(user_id)
+    if not RemindForm().validate_on_submit():
+        abort(400)
+    if not person.active:
+        flash(f"{person.name} er deaktiveret og kan ikke få påmindelser.", "error")
+        return redirect(url_for("coordinator.worker", user_id=person.id))
+    outcome = remind_now(person, now(), _deadline_day())
+    flash({"sent": f"Påmindelsen er sendt til {person.name}.",
+           "already": f"{person.name} har allerede fået en påmindelse i dag. Der sendes højst én om dagen.",
+           "nothing": f"{person.name} mangler ingen indberetninger, så der er ikke sendt noget."}[outcome],
+          "success" if outcome == "sent" else "info")
+    return redirect(url_for("coordinator.worker", user_id=person.id))
 
 
 def _outbox_query():  # type: ignore[no-untyped-def]
@@ -151,14 +213,14 @@ def _outbox_query():  # type: ignore[no-untyped-def]
 @bp.route("/outbox")
 @roles("coordinator")
 def outbox():  # type: ignore[no-untyped-def]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = _outbox_query()
     count = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = requested_page(count, OUTBOX_PAGE)
     mails = db.session.scalars(
         query.order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc()).limit(OUTBOX_PAGE)
         .offset((page - 1) * OUTBOX_PAGE)
     ).all()
     return render_template("coordination/outbox.html", mails=mails, count=count, page=page,
-                           pages=max((count + OUTBOX_PAGE - 1) // OUTBOX_PAGE, 1), mask=mask_links,
+                           pages=page_count(count, OUTBOX_PAGE), mask=mask_links,
                            scope=scope_label(), **HELPERS)
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from reporting.core.extensions import UTCDateTime, db
 from reporting.core.models import OutboxMail, User, utcnow
 
-REMINDER_KINDS: dict[str, str] = {"worker": "Påmindelse til medarbejder", "coordinator": "Oversigt til koordinator"}
+REMINDER_KINDS: dict[str, str] = {"worker": "Påmindelse til medarbejder", "coordinator": "Oversigt til koordinator",
+                                  "worker_now": "Påmindelse sendt af koordinator"}
 
 
 class ReminderSendLog(db.Model):

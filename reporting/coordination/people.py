@@ -16,15 +16,18 @@ from wtforms import EmailField, SearchField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Email, Length
 
 from reporting.auth.access import roles
+from reporting.auth.input_guard import single_line
 from reporting.auth.invitations import expire_open, send_invitation
 from reporting.auth.scope import current_scope, scope_label, scoped_municipalities, scoped_units, scoped_users
 from reporting.auth.scope import user_in_scope_or_404 as _user_or_404
 from reporting.auth.users import UserError, create_user
+from reporting.coordination.transfers import KEEP, clients_of, move, target_choices
 from reporting.core import audit
 from reporting.core.clock import now
 from reporting.core.display import HELPERS
 from reporting.core.extensions import db
 from reporting.core.models import ROLES, Municipality, Unit, User
+from reporting.skp.caseload import TransferRefused
 
 bp = Blueprint("people", __name__, url_prefix="/coordinator/users")
 
@@ -40,7 +43,7 @@ class SearchForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    name = StringField("Navn", validators=[DataRequired("Skriv brugerens navn."), Length(max=200)])
+    name = StringField("Navn", validators=[DataRequired("Skriv brugerens navn."), Length(max=200), single_line])
     roles = SelectMultipleField("Roller", validators=[DataRequired("Vælg mindst én rolle.")])
     placement = SelectField("Kommune og enhed")
 
@@ -203,15 +206,38 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
 def status(user_id: int):  # type: ignore[no-untyped-def]
     """Confirm and then deactivate an active user or reactivate a deactivated one."""
     person = _user_or_404(user_id)
-    form = ConfirmForm()
+    clients = clients_of(person) if person.active else []
+    form = DeactivateForm()
+    form.target.choices = [*target_choices(person), (KEEP, "Overfør ikke – ingen kan indberette for dem")]
     if request.method == "POST":
         _may_change(person)
         if form.validate_on_submit():
-            _toggle(person)
-            db.session.commit()
-            flash(f"{person.name} er {'genaktiveret' if person.active else 'deaktiveret'}.", "success")
-            return redirect(url_for("people.index"))
-    return render_template("coordination/user_status.html", person=person, form=form, may=may_change(person))
+            moved = _hand_over(person, clients, form)
+            if moved is not None:
+                _toggle(person)
+                db.session.commit()
+                flash(f"{person.name} er {'genaktiveret' if person.active else 'deaktiveret'}."
+                      + (f" {len(moved)} klienter er overført." if moved else ""), "success")
+                return redirect(url_for("people.index"))
+    return render_template("coordination/user_status.html", person=person, form=form, may=may_change(person),
+                           clients=clients)
+
+
+class DeactivateForm(FlaskForm):
+    """Confirmation, and for an SKP worker with clients: who takes the clients over (D22)."""
+
+    target = SelectField("Overfør klienterne til", coerce=int, validate_choice=False)
+
+
+def _hand_over(person: User, clients: list, form: DeactivateForm) -> list[str] | None:
+    """Move the worker's clients to the chosen colleague first; None (with a form error) if refused."""
+    if not clients or form.target.data in (None, KEEP):
+        return []
+    try:
+        return move(person, clients, form.target.data)
+    except TransferRefused as refused:
+        form.target.errors = [str(refused)]
+        return None
 
 
 def _toggle(person: User) -> None:

@@ -25,6 +25,7 @@ from reporting.core import audit
 from reporting.core.clock import now
 from reporting.core.extensions import db
 from reporting.core.schedule import COPENHAGEN, Period, format_date_da, format_period_da
+from reporting.skp.caseload import delete_client, has_submitted_report, rename_client
 from reporting.skp.models import Client, ClientNumber, Course, format_system_number
 from reporting.skp.nicknames import MAX_LENGTH, check_nickname, normalise
 from reporting.skp.overview import client_overview
@@ -174,28 +175,44 @@ def index():  # type: ignore[no-untyped-def]
 def new():  # type: ignore[no-untyped-def]
     form = NewClientForm()
     if form.validate_on_submit():
-        check = check_nickname(form.nickname.data)
-        confirmed = bool(form.confirm_name.data) and form.warned_nickname.data == check.nickname
-        if check.errors:
-            form.nickname.errors = [*form.nickname.errors, *check.errors]
-        elif nickname_taken(current_user.id, check.nickname):
-            form.nickname.errors = [*form.nickname.errors, MSG_DUPLICATE]
-        elif check.warning and not confirmed:
-            form.warned_nickname.data = check.nickname
-            form.confirm_name.data = False
-            return _render_new(form, check.warning, 200)
-        else:
+        nickname, warning = checked_nickname(form)
+        if warning:
+            return _render_new(form, warning, 200)
+        if nickname is not None:
             try:
-                client = create_client(current_user.id, check.nickname)
+                client = create_client(current_user.id, nickname)
             except DuplicateNickname:  # a concurrent request took it a moment ago
                 form.nickname.errors = [*form.nickname.errors, MSG_DUPLICATE]
             else:
                 audit.record("client_created", "client", client.system_number,
-                             name_warning_confirmed=bool(check.warning))
+                             name_warning_confirmed=form.warned_nickname.data == nickname)
                 db.session.commit()
                 flash(f"Klienten er oprettet med systemnummeret {client.system_number}.", "success")
                 return redirect(url_for("clients.detail", system_number=client.system_number))
     return _render_new(form, None, 400 if request.method == "POST" else 200)
+
+
+def checked_nickname(form: NewClientForm, current: Client | None = None) -> tuple[str | None, str | None]:
+    """The nickname to use, or None with the form's errors set; or a full-name warning to confirm.
+
+    The same guards for a new client and a renamed one (D22): CPR numbers, phone numbers and
+    e-mail addresses are refused, a duplicate of another of the worker's nicknames is refused, and
+    what looks like a full name needs the confirmation box ticked for exactly that text.
+    """
+    check = check_nickname(form.nickname.data)
+    confirmed = bool(form.confirm_name.data) and form.warned_nickname.data == check.nickname
+    unchanged = current is not None and check.nickname.casefold() == current.nickname.casefold()
+    if check.errors:
+        form.nickname.errors = [*form.nickname.errors, *check.errors]
+    elif not unchanged and nickname_taken(current_user.id, check.nickname):
+        form.nickname.errors = [*form.nickname.errors, MSG_DUPLICATE]
+    elif check.warning and not confirmed:
+        form.warned_nickname.data = check.nickname
+        form.confirm_name.data = False
+        return None, check.warning
+    else:
+        return check.nickname, None
+    return None, None
 
 
 def _render_new(form: NewClientForm, warning: str | None, status: int):  # type: ignore[no-untyped-def]
@@ -213,3 +230,47 @@ def detail(system_number: str):  # type: ignore[no-untyped-def]
     row = client_overview(client, now(), current_app.config["DEADLINE_DAY"])
     return render_template("skp/client_detail.html", client=client, row=row, format_month=format_period_da,
                            format_date=format_date_da, **_display_helpers())
+
+
+@bp.route("/<system_number>/rename", methods=["GET", "POST"])
+@roles("skp")
+def rename(system_number: str):  # type: ignore[no-untyped-def]
+    """Correct a nickname (D22), with the same guards as creating a client."""
+    client = own_client_or_404(system_number)
+    form = NewClientForm(data={"nickname": client.nickname} if request.method == "GET" else None)
+    warning = None
+    if form.validate_on_submit():
+        nickname, warning = checked_nickname(form, current=client)
+        if nickname is not None:
+            rename_client(client, nickname)
+            try:
+                db.session.commit()
+            except IntegrityError:  # a concurrent request gave another client this nickname
+                db.session.rollback()
+                form.nickname.errors = [*form.nickname.errors, MSG_DUPLICATE]
+            else:
+                flash("Kaldenavnet er rettet.", "success")
+                return redirect(url_for("clients.detail", system_number=system_number))
+    status = 200 if request.method == "GET" or warning else 400
+    return render_template("skp/client_rename.html", client=client, form=form, warning=warning, hint=NICKNAME_HINT,
+                           confirm_hint=MSG_CONFIRM), status
+
+
+class DeleteForm(FlaskForm):
+    """Carries the CSRF token of the delete confirmation."""
+
+
+@bp.route("/<system_number>/delete", methods=["GET", "POST"])
+@roles("skp")
+def delete(system_number: str):  # type: ignore[no-untyped-def]
+    """Delete a client created by mistake: only while no report of it was ever submitted (D22)."""
+    client = own_client_or_404(system_number)
+    form = DeleteForm()
+    refused = has_submitted_report(client)
+    if request.method == "POST" and form.validate_on_submit() and not refused:
+        delete_client(client)
+        db.session.commit()
+        flash(f"Klienten {system_number} er slettet. Systemnummeret bruges ikke igen.", "success")
+        return redirect(url_for("clients.index"))
+    status = 409 if refused and request.method == "POST" else 200
+    return render_template("skp/client_delete.html", client=client, form=form, refused=refused), status

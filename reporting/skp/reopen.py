@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -45,6 +45,17 @@ def _report_in_scope_or_404(system_number: str, month: str) -> tuple[Report, Cli
     if row is None:
         abort(404)
     return row[0], row[1]
+
+
+@bp.route("/find")
+@roles("coordinator")
+def find():  # type: ignore[no-untyped-def]
+    """The drill-down's "find a report to reopen" box: system number and month to the report page."""
+    number = (request.args.get("system_number") or "").strip().upper()
+    month = (request.args.get("month") or "").strip()
+    if not number or not month:
+        abort(404)
+    return redirect(url_for("reopen.show", system_number=number, month=month))
 
 
 @bp.route("/<system_number>/<month>")

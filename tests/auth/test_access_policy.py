@@ -70,6 +70,11 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "reports.overview": (only("skp"), {}),
     "reports.report_form": (only("skp"), {"system_number": "K-00001", "month": "2020-01"}),
     "reports.receipt": (only("skp"), {"system_number": "K-00001", "month": "2020-01"}),
+    "clients.rename": (only("skp"), {"system_number": "K-00001"}),
+    "clients.delete": (only("skp"), {"system_number": "K-00001"}),
+    "transfers.transfer": (only("coordinator"), {"user_id": "2"}),
+    "coordinator.remind": (only("coordinator"), None),
+    "reopen.find": (only("coordinator"), {}),
     "assets.skiplogic": (PUBLIC, {}),
     "reopen.show": (only("coordinator"), {"system_number": "K-00001", "month": "2020-01"}),
     "reopen.reopen": (only("coordinator"), None),
@@ -90,6 +95,7 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
 # URL values for the POST-only routes (None above), used to check that GET is refused.
 POST_ONLY_SAMPLES: dict[str, dict[str, str]] = {
     "reopen.reopen": {"system_number": "K-00001", "month": "2020-01"},
+    "coordinator.remind": {"user_id": "2"},
     "survey_admin.close": {"wave_id": "1"},
     "survey_admin.end_date": {"wave_id": "1"},
     "survey_admin.remind": {"wave_id": "1"},
