@@ -36,6 +36,7 @@ class Case:
     worker: str
     period: Period | None
     detail: str = ""
+    worker_id: int | None = None  # the drill-down a case links to
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,13 @@ class CourseRow:
     intake: date
     contact_start: date | None
     closing: date | None
+    worker_id: int
 
 
 def _courses(scope: int | None) -> dict[int, CourseRow]:
     rows = db.session.execute(
         select(Course.id, Course.number, Client.system_number, User.name, Course.intake_period,
-               Course.contact_start, Course.closing_period)
+               Course.contact_start, Course.closing_period, User.id)
         .join(Client, Course.client_id == Client.id).join(User, Client.worker_id == User.id)
         .where(scope_filter(User.municipality_id, scope, use_current=False))
     ).all()
@@ -71,7 +73,7 @@ def _reports(scope: int | None, *columns: Any) -> list[Any]:
 
 def _case(course: CourseRow, period: date | Period | None, detail: str = "") -> Case:
     month = Period.of(period) if isinstance(period, date) else period
-    return Case(course.system_number, course.number, course.worker, month, detail)
+    return Case(course.system_number, course.number, course.worker, month, detail, course.worker_id)
 
 
 def _facts(course: CourseRow, q17_pending: bool) -> CourseFacts:

@@ -66,8 +66,15 @@ def test_each_check_counts_exactly_its_seeded_case(cases) -> None:
     assert counts == {key: "1" for key in numbers}
     for key, number in numbers.items():
         listing = page(app, f"/coordinator/quality/{key}")
-        assert re.findall(r"K-\d{5}", listing.split('id="cases-table"')[1]) == [number], key
+        assert re.findall(r">(K-\d{5})<", listing.split('id="cases-table"')[1]) == [number], key
         assert not any(name in listing for name in ("Anker", "Bølge", "Citron", "Delfin"))
+
+
+def test_cases_link_to_the_report_and_the_worker(cases) -> None:
+    app, numbers = cases
+    listing = page(app, "/coordinator/quality/late-drafts")
+    assert f'href="/coordinator/reports/{numbers["late-drafts"]}/' in listing
+    assert 'href="/coordinator/compliance/workers/' in listing
 
 
 def test_the_stray_answer_is_named_by_question_key(cases) -> None:
