@@ -28,6 +28,8 @@ class DemoUser:
 
 DEMO_USERS = [
     DemoUser("skp@example.com", "Sara Kristensen", "skp", "Esbjerg", "SKP-teamet Esbjerg"),
+    # A colleague in the same team, so a coordinator can try moving a caseload (D22).
+    DemoUser("skp3@example.com", "Jonas Berg", "skp", "Esbjerg", "SKP-teamet Esbjerg"),
     DemoUser("skp2@example.com", "Peter Holm", "skp", "København", "SKP-teamet København"),
     DemoUser("sagsbehandler@example.com", "Mette Jensen", "caseworker", "København", "Voksenteam Nørrebro"),
     DemoUser("koordinator@example.com", "Lars Nielsen", "coordinator", "Esbjerg", None),
