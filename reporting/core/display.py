@@ -14,6 +14,15 @@ def format_instant(instant: datetime | None) -> str:
     return instant.astimezone(COPENHAGEN).strftime("%d.%m.%Y kl. %H.%M")
 
 
+def format_moment_da(instant: datetime | None) -> str:
+    """``24. november 2026 kl. 14.05`` in Copenhagen time: the date as :func:`format_date_da` writes
+    it, for pages that show dates and times together; empty for None."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(COPENHAGEN)
+    return f"{format_date_da(local.date())} kl. {local:%H.%M}"
+
+
 def format_period(period: Period) -> str:
     """``november 2026``."""
     return format_period_da(period)

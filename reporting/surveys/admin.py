@@ -24,11 +24,12 @@ from reporting.auth.access import roles
 from reporting.auth.scope import scope_label, scoped_units
 from reporting.core import audit
 from reporting.core.clock import now
-from reporting.core.display import HELPERS
+from reporting.core.display import HELPERS as CORE_HELPERS
+from reporting.core.display import format_moment_da
 from reporting.core.extensions import db
 from reporting.core.models import Unit
 from reporting.surveys.models import WAVE_KINDS, SurveyWave
-from reporting.surveys.participation import NAMES_THRESHOLD, participation, send_reminders
+from reporting.surveys.participation import NAMES_THRESHOLD, participation, reminder_recipients, send_reminders
 from reporting.surveys.results import HIDDEN_TEXT, THRESHOLD, compute, load_respondents
 from reporting.surveys.waves import (
     WaveError,
@@ -41,6 +42,9 @@ from reporting.surveys.waves import (
 )
 
 bp = Blueprint("survey_admin", __name__, url_prefix="/coordinator/surveys")
+
+#: One date format on every survey page: "15. december 2026", "1. december 2026 kl. 10.00".
+HELPERS = {**CORE_HELPERS, "format_instant": format_moment_da}
 
 _DATE_RE = re.compile(r"^\s*(\d{1,2})[-./](\d{1,2})[-./](\d{4})\s*$")
 
@@ -115,9 +119,14 @@ def new():  # type: ignore[no-untyped-def]
 @roles("coordinator")
 def wave(wave_id: int):  # type: ignore[no-untyped-def]
     row = wave_in_scope_or_404(wave_id)
+    return _render_wave(row, EndDateForm(formdata=None))
+
+
+def _render_wave(row: SurveyWave, end_form: EndDateForm) -> str:
+    """The wave page; ``recipients`` is who a reminder would reach now (0: the button is disabled)."""
     return render_template("surveys/admin/wave.html", wave=row, moment=now(), stats=participation(row),
-                           names_threshold=NAMES_THRESHOLD, end_form=EndDateForm(formdata=None),
-                           confirm=ConfirmForm(), unit_label=_unit_label, **HELPERS)
+                           names_threshold=NAMES_THRESHOLD, end_form=end_form, confirm=ConfirmForm(),
+                           recipients=len(reminder_recipients(row)), unit_label=_unit_label, **HELPERS)
 
 
 def _checked(form: FlaskForm) -> None:
@@ -154,9 +163,7 @@ def end_date(wave_id: int):  # type: ignore[no-untyped-def]
             db.session.commit()
             return redirect(url_for("survey_admin.wave", wave_id=row.id))
     db.session.rollback()
-    return render_template("surveys/admin/wave.html", wave=row, moment=now(), stats=participation(row),
-                           names_threshold=NAMES_THRESHOLD, end_form=form, confirm=ConfirmForm(),
-                           unit_label=_unit_label, **HELPERS), 422
+    return _render_wave(row, form), 422
 
 
 @bp.route("/<int:wave_id>/remind", methods=["POST"])

@@ -6,6 +6,10 @@ caseworker.toml: the follow-up adds F1-F4). The same patterns as the monthly rep
 (:mod:`reporting.skp.report_flow`): the form posts the version it was rendered from, so two tabs never
 overwrite each other, and a submission token makes a double submit store one submission.
 A submitted response is final; after the wave has closed a response is read-only.
+
+Submitting takes two steps: the form stores the answers as a draft and leads to "Tjek dine svar";
+only that page's "Indsend" submits, and it submits the stored draft (:func:`submit_stored`), so
+what is submitted is exactly what the caseworker checked.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from forms import Questionnaire, get_definition
+from forms import Questionnaire, get_definition, to_formdata
 from forms.answers import normalise
 from reporting.core import audit
 from reporting.core.clock import now
@@ -96,6 +100,26 @@ def save(ctx: SurveyContext, formdata: Mapping[str, Any], *, submit: bool, expec
     action = "survey_response_submitted" if submit else "survey_response_saved"
     audit.record(action, "survey_response", response.id, wave_id=ctx.wave.id)
     return Outcome({} if submit else result.errors)
+
+
+def stored_problems(ctx: SurveyContext) -> dict[str, list[str]]:
+    """What keeps the stored draft from being submitted (missing or invalid answers), by answer key;
+    empty when it can be submitted. No draft at all counts as every required answer missing."""
+    answers = ctx.response.answers if ctx.response is not None else {}
+    result = normalise(ctx.definition, to_formdata(ctx.definition, answers), sections=ctx.sections, mode="submit",
+                       today=now().astimezone(COPENHAGEN).date())
+    return result.errors
+
+
+def submit_stored(ctx: SurveyContext, *, expected_version: int | None, token: str | None) -> Outcome:
+    """Submit the stored draft as it is ("Indsend" on the review page); ``expected_version`` is the
+    version the review page showed, so answers changed in another tab since are never submitted
+    unseen (conflict)."""
+    response = ctx.response
+    if response is None:
+        return Outcome({}, conflict=True)
+    return save(ctx, to_formdata(ctx.definition, response.answers), submit=True,
+                expected_version=expected_version, token=token)
 
 
 def _new_response(ctx: SurveyContext, answers: dict[str, Any]) -> SurveyResponse | None:

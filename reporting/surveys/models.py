@@ -29,6 +29,8 @@ from reporting.core.schedule import COPENHAGEN
 #: Wave kinds, as named by the ``waves`` of the caseworker questionnaire, with their Danish labels.
 WAVE_KINDS: dict[str, str] = {"baseline": "Baselinemåling", "followup": "Opfølgende måling"}
 SURVEY_DEFINITION = "caseworker"
+#: The survey's one name on every page, in the navigation and in mails.
+SURVEY_NAME = "Spørgeskema om koordinering"
 
 
 def end_of_day(day: date) -> datetime:

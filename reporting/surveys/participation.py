@@ -21,7 +21,7 @@ from reporting.core.links import external_url
 from reporting.core.mailer import send_mail
 from reporting.core.models import Unit, User, UserRole
 from reporting.core.schedule import format_date_da
-from reporting.surveys.models import SurveyResponse, SurveyWave
+from reporting.surveys.models import SURVEY_NAME, SurveyResponse, SurveyWave
 from reporting.surveys.waves import WaveError
 
 #: Units with fewer invited caseworkers than this never show who has not answered.
@@ -117,7 +117,7 @@ def reminder_body(user: User, wave: SurveyWave, link: str) -> str:
     """The reminder: the wave and its end date, never anything about answers or other people."""
     return "\n".join([
         f"Kære {user.name}", "",
-        f"Du er inviteret til at besvare spørgeskemaet om koordinering af sagsforløb ({wave.title}).",
+        f"Du er inviteret til at besvare »{SURVEY_NAME}« ({wave.title}).",
         "Vi har endnu ikke modtaget dine svar.", "",
         f"Spørgeskemaet er åbent til og med {format_date_da(wave.end_date)}.",
         f"Besvar det her: {link}", "",
@@ -133,9 +133,11 @@ def send_reminders(wave: SurveyWave) -> int:
     if wave.reminded_at is not None and moment - wave.reminded_at < REMINDER_PAUSE:
         raise WaveError("Der er sendt en påmindelse for mindre end en time siden. Vent lidt, før du sender igen.")
     recipients = reminder_recipients(wave)
+    if not recipients:
+        raise WaveError("Alle inviterede har indsendt deres svar, så der er ingen at sende en påmindelse til.")
     link = external_url("surveys.answer", wave_id=wave.id)
     for user in recipients:
-        send_mail(user.email, "Påmindelse: spørgeskema om koordinering af sagsforløb",
+        send_mail(user.email, f"Påmindelse: {SURVEY_NAME}",
                   reminder_body(user, wave, link))
     wave.reminded_at = moment
     audit.record("survey_reminder_sent", "survey_wave", wave.id, municipality_id=wave.municipality_id,

@@ -38,7 +38,7 @@ HIDDEN_TEXT = f"Skjult: færre end {THRESHOLD} svar"
 #: Short Danish names of the items for the chart axis (themes of questionnaire-spec.md §6.1-6.2).
 SHORT_LABELS: dict[str, str] = {
     "b1": "Mellem forvaltninger",
-    "b2": "Internt i SOF",
+    "b2": "Internt i forvaltningen",
     "b3": "Eksterne samarbejdspartnere",
     "b4": "Egne muligheder",
     "b5": "Fagligt klædt på",

@@ -83,6 +83,7 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "questionnaires.codebook_view": (only("coordinator"), {"key": "caseworker"}),
     "surveys.index": (only("caseworker"), {}),
     "surveys.answer": (only("caseworker"), {"wave_id": "1"}),
+    "surveys.review": (only("caseworker"), {"wave_id": "1"}),
     "survey_admin.index": (only("coordinator"), {}),
     "survey_admin.new": (only("coordinator"), {}),
     "survey_admin.wave": (only("coordinator"), {"wave_id": "1"}),

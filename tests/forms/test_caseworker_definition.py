@@ -82,10 +82,17 @@ def test_scales_are_named_choice_lists(q: forms.Questionnaire) -> None:
 
 
 def test_item_wording_spot_checks(q: forms.Questionnaire) -> None:
-    assert (
-        q.question("b2").label
-        == "Hvordan vurderer du koordineringen internt i Socialforvaltningen (SOF) i disse sager?"
+    assert q.question("b2").label == "Hvordan vurderer du koordineringen internt i din egen forvaltning i disse sager?"
+    assert q.question("b2").label_seed == (
+        "Hvordan vurderer du koordineringen internt i Socialforvaltningen (SOF) i disse sager?"
     )
+
+
+def test_screen_texts_name_no_municipalitys_administration(q: forms.Questionnaire) -> None:
+    """Every municipality answers the survey: Copenhagen's "Socialforvaltningen (SOF)" stays seed text."""
+    screen = [q.title, q.instruction or ""] + [question.label for question in q.questions()]
+    assert not [text for text in screen if "SOF" in text or "forvaltningen (" in text.lower()
+                or "Socialforvaltningen" in text]
     assert q.question("f4").label == (
         "I hvilken grad har redskaberne (udrettedagsorden og netværkskort) forbedret din koordinering af sagsforløb?"
     )

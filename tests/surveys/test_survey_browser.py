@@ -1,5 +1,6 @@
-"""A caseworker answers the follow-up survey in the browser; the coordinator then sees the results
-chart (Chart.js under the strict CSP) with the table of the same numbers beside it."""
+"""A caseworker answers the follow-up survey in the browser (autosave, "Tjek dine svar", "Ret", "Indsend");
+the coordinator then sees the results chart (Chart.js under the strict CSP) with the table of the same
+numbers beside it."""
 
 from __future__ import annotations
 
@@ -59,22 +60,34 @@ def test_a_caseworker_answers_and_the_coordinator_sees_the_chart(app, live_serve
 
     log_in(page, live_server, "mette@example.com")
     page.get_by_role("link", name="Opfølgning 2026").click()
-    expect(page.get_by_role("heading", name="Sagsbehandlernes vurdering af koordinering")).to_be_visible()
+    expect(page.get_by_role("heading", name="Spørgeskema om koordinering")).to_be_visible()
+    page.locator('input[name="b1"][value="3"]').check()
+    expect(page.locator("#autosave-status")).to_contain_text("Kladden er gemt automatisk")  # no button pressed
     for key in seed.B_ITEMS + seed.F_ITEMS:
         page.locator(f'input[name="{key}"][value="5"]').check()
     page.get_by_role("button", name="Gem kladde").click()
     expect(page.get_by_text("Kladden er gemt.")).to_be_visible()
     page.get_by_label("Har du kommentarer til koordineringen af sagsforløb?").fill("Bedre end før.")
-    page.get_by_role("button", name="Indsend dine svar").click()
+    page.get_by_role("button", name="Tjek dine svar").click()
+    expect(page.get_by_role("heading", name="Tjek dine svar")).to_be_visible()
+    expect(page.locator('[data-key="kommentar"]')).to_contain_text("Bedre end før.")
+    page.get_by_role("link", name="Ret svaret på: Har du kommentarer til koordineringen af sagsforløb?").click()
+    comment = page.get_by_label("Har du kommentarer til koordineringen af sagsforløb?")
+    expect(comment).to_have_value("Bedre end før.")  # the answers are kept
+    expect(page.locator('input[name="b1"][value="5"]')).to_be_checked()
+    comment.fill("Bedre end før, især med netværkskortet.")
+    page.get_by_role("button", name="Tjek dine svar").click()
+    expect(page.locator('[data-key="kommentar"]')).to_contain_text("især med netværkskortet")
+    page.get_by_role("button", name="Indsend").click()
     expect(page.get_by_text("Tak. Dine svar er indsendt.")).to_be_visible()
     page.get_by_role("link", name="Opfølgning 2026").click()
-    expect(page.locator("#own-answers")).to_contain_text("Bedre end før.")
+    expect(page.locator("#own-answers")).to_contain_text("Bedre end før, især med netværkskortet.")
     page.get_by_role("button", name="Log af").click()
 
     log_in(page, live_server, "tovholder@example.com")
     menu = page.get_by_role("navigation", name="Hovedmenu")
     menu.get_by_role("button", name="Data og skemaer").click()  # a DKFDS submenu (dkfds.min.js)
-    menu.get_by_role("link", name="Målinger").click()
+    menu.get_by_role("link", name="Spørgeskema om koordinering").click()
     page.get_by_role("link", name="Resultater for Opfølgning 2026").click()
     expect(page.get_by_role("heading", name="Andel positive svar pr. spørgsmål")).to_be_visible()
     chart = page.locator("#survey-chart")

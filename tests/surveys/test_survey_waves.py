@@ -3,6 +3,7 @@ and send reminders through the mail outbox."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -207,3 +208,32 @@ def test_reminders_go_to_those_who_have_not_submitted(app: Flask, coordinator: F
     assert "Målingen er lukket" in closed.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)) == 1
+
+
+def test_no_reminder_when_everyone_has_submitted(app: Flask, coordinator: FlaskClient, org: dict[str, int]) -> None:
+    with app.app_context():
+        wave = seed.wave([db.session.get(Unit, org["syd"])], end=date(2026, 12, 15), title="Baseline Syd")
+        for email in ("syd0@example.com", "syd1@example.com"):
+            seed.response(wave, User.by_email(email), seed.answers("baseline", 4))
+    page = coordinator.get(f"/coordinator/surveys/{wave.id}").get_data(as_text=True)
+    button = re.search(r'<button[^>]*id="remind-button"[^>]*>', page)[0]
+    assert " disabled" in button and 'aria-describedby="remind-none"' in button
+    assert "ingen at minde" in page and f'action="/coordinator/surveys/{wave.id}/remind"' not in page
+    refused = post_form(coordinator, f"/coordinator/surveys/{wave.id}/remind", follow_redirects=True)
+    assert "ingen at sende en påmindelse til" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)) == 0
+        assert db.session.get(SurveyWave, wave.id).reminded_at is None
+        assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "survey_reminder_sent")).all()
+
+
+def test_the_wave_page_offers_the_reminder_with_its_count_and_danish_dates(
+        app: Flask, coordinator: FlaskClient, org: dict[str, int]) -> None:
+    with app.app_context():
+        wave = seed.wave([db.session.get(Unit, org["syd"])], end=date(2026, 12, 15), title="Baseline Syd",
+                         opened_at=NOW)
+    page = coordinator.get(f"/coordinator/surveys/{wave.id}").get_data(as_text=True)
+    button = re.search(r'<button[^>]*id="remind-button"[^>]*>([^<]*)<', page)
+    assert " disabled" not in button[0] and button[1] == "Send påmindelse til 2"
+    assert "15. december 2026" in page and "1. december 2026 kl. 10.00" in page  # one date format
+    assert not re.search(r"\d\d\.\d\d\.\d{4}", page) and 'type="date"' not in page
