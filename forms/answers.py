@@ -139,17 +139,28 @@ def normalise(
     return Result(answers, errors)
 
 
+def _date_carries_code(slot: AnswerSlot, value: Any, answers: Mapping[str, Any]) -> bool:
+    """Whether ``value`` is the date option of a date_or_before whose date is in ``answers``."""
+    question = slot.question
+    return (slot.role == "value" and question.date_key is not None and value in question.date_codes
+            and answers.get(question.date_key) is not None)
+
+
 def to_formdata(q: Questionnaire, answers: Mapping[str, Any]) -> FormData:
     """Stored answers as form data (field name -> strings) to fill the form again.
 
     The result has ``getlist``, so it can be passed as ``formdata`` to a generated form.
-    Keys the questionnaire does not know are left out.
+    Keys the questionnaire does not know are left out, and so is the date option's code of a
+    date_or_before with its date (the browser posts the date alone, D17).
     """
     data = FormData()
     for key, value in answers.items():
         if not q.has_slot(key) or value is None:
             continue
-        kind = q.slot(key).kind
+        slot = q.slot(key)
+        kind = slot.kind
+        if _date_carries_code(slot, value, answers):
+            continue  # D17: the written date is the answer; the browser posts no code for it
         if kind == "multi" and isinstance(value, list | tuple):
             data[key] = [str(code) for code in value]
         elif kind == "duration_hm" and type(value) is int:

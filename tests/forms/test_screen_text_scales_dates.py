@@ -256,3 +256,10 @@ def test_a_month_without_contact_attempts_can_be_submitted(q) -> None:
 def test_the_instruction_is_on_the_definition_for_the_form_page(q) -> None:
     assert q.instruction.startswith("Der indberettes hver måned inden d. 15. for forrige måneds aktivitet")
     assert q.instruction_seed.endswith("inkl. nye brugere indberettes inden d. 15. september)")
+
+
+def test_stored_dates_refill_the_form_as_the_browser_posts_them(q) -> None:
+    data = forms.to_formdata(q, {"q16": 2, "q16_dato": "2008-08-20", "q17": 1})
+    assert "q16" not in data and data["q16_dato"] == ["20-08-2008"] and data["q17"] == ["1"]
+    back = normalise(q, data, sections=["del1"], mode="draft", report_month=date(2008, 8, 1)).answers
+    assert (back["q16"], back["q16_dato"], back["q17"]) == (2, "2008-08-20", 1)
