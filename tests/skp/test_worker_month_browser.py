@@ -215,6 +215,15 @@ def test_closing_totals_start_as_the_sums_of_the_monthly_counts(app, caseload, l
     expect(page.locator("#q47")).to_have_value("12")
 
 
+def test_the_table_of_contents_shows_progress_per_part(app, caseload, live_server: str, page: Page) -> None:
+    log_in(page, live_server)
+    page.goto(f"{live_server}/skp/clients/{caseload['monthly0']}/reports/2026-12")
+    del3 = page.locator(".report-toc li", has_text="Del 3")
+    expect(del3).to_contain_text("0 af")
+    page.locator("#q26_tlf").fill("2")
+    expect(del3).to_contain_text("1 af")
+
+
 def test_enter_in_any_field_never_changes_the_parts(app, caseload, live_server: str, page: Page) -> None:
     log_in(page, live_server)
     page.goto(f"{live_server}/skp/clients/{caseload['new']}/reports/2026-12")

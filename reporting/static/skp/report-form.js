@@ -95,6 +95,37 @@
     if (counts.indexOf(event.target.name) !== -1) { updateTotals(); }
   });
 
+  // --- Progress per part in the table of contents ("3 af 11 besvaret") ---
+  function answered(container) {
+    return Array.prototype.some.call(container.querySelectorAll("input, textarea"), function (input) {
+      if (input.type === "radio" || input.type === "checkbox") { return input.checked; }
+      return input.type !== "hidden" && input.value.trim() !== "";
+    });
+  }
+  function updateProgress() {
+    Array.prototype.forEach.call(document.querySelectorAll(".report-toc a[href$='-heading']"), function (link) {
+      var key = link.getAttribute("href").slice(1).replace(/-heading$/, "");
+      var section = form.querySelector("section[data-key='" + key + "']");
+      if (!section) { return; }
+      var questions = Array.prototype.filter.call(section.querySelectorAll("[data-key]"), function (el) {
+        return !el.hidden && el.parentElement.closest("[data-key]") === section && el.offsetParent !== null;
+      });
+      var done = questions.filter(answered).length;
+      var note = link.parentElement.querySelector(".toc-progress");
+      if (!note) {
+        note = document.createElement("span");
+        note.className = "toc-progress form-hint";
+        link.parentElement.appendChild(note);
+      }
+      note.textContent = " – " + done + " af " + questions.length + " besvaret";
+    });
+  }
+  // After the skip logic (listening on the document) has shown or hidden questions.
+  function progressSoon() { setTimeout(updateProgress, 0); }
+  form.addEventListener("change", progressSoon);
+  form.addEventListener("input", progressSoon);
+  window.addEventListener("load", progressSoon);
+
   // --- Leaving with unsaved changes ---
   window.addEventListener("beforeunload", function (event) {
     if (dirty && !leaving) { event.preventDefault(); event.returnValue = ""; }
