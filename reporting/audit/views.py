@@ -8,13 +8,13 @@ CSRF token and is itself recorded in the log (filters, row count, file hash).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from reporting.audit.export import workbook_bytes
 from reporting.auth.access import roles
@@ -23,12 +23,22 @@ from reporting.core import audit
 from reporting.core.display import HELPERS
 from reporting.core.extensions import db
 from reporting.core.models import AuditEvent, Municipality, User
+from reporting.core.paging import page_count, requested_page
 from reporting.core.schedule import COPENHAGEN
 
 bp = Blueprint("auditlog", __name__, url_prefix="/coordinator/audit")
 
 PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _sane_date(form: FlaskForm, field: DateField) -> None:
+    """Dates far outside the service's life overflow date arithmetic: refused (400), not a 500."""
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError("Vælg en dato mellem 2000 og 2100.")
 
 
 class FilterForm(FlaskForm):
@@ -38,8 +48,8 @@ class FilterForm(FlaskForm):
     action = SelectField("Handling", default="")
     object_type = SelectField("Objekttype", default="")
     object_id = StringField("Objekt-id", validators=[Optional(), Length(max=50)])
-    date_from = DateField("Fra og med dato", validators=[Optional()])
-    date_to = DateField("Til og med dato", validators=[Optional()])
+    date_from = DateField("Fra og med dato", validators=[Optional(), _sane_date])
+    date_to = DateField("Til og med dato", validators=[Optional(), _sane_date])
 
 
 class PageFilterForm(FilterForm):
@@ -105,14 +115,14 @@ def index():  # type: ignore[no-untyped-def]
     form = _prepare(PageFilterForm(request.args))
     valid = form.validate() if request.args else True
     query = filtered(form) if valid else _scoped_events().where(AuditEvent.id.is_(None))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    page = requested_page(count, PAGE_SIZE)
     events = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     users, municipalities = _names(events)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/log.html", form=form, export_form=FilterForm(formdata=None),
                            events=events, users=users, municipalities=municipalities, count=count, page=page,
-                           pages=max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1), args=args, scope=scope_label(),
+                           pages=page_count(count, PAGE_SIZE), args=args, scope=scope_label(),
                            **HELPERS), (200 if valid else 400)
 
 

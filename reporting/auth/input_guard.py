@@ -26,6 +26,19 @@ MESSAGE = ("Det, du sendte, indeholder kontroltegn (usynlige tegn), som ikke kan
            "Gå tilbage, fjern dem fra teksten, og prøv igen.")
 
 
+#: Line breaks and separators: refused in one-line fields (names, titles) that reach e-mail text.
+LINE_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def single_line(form: object, field: object) -> None:
+    """WTForms validator: a name or title that goes into official e-mails must be one line, so a
+    coordinator cannot add paragraphs or links of their own to them (security-probe.md L8)."""
+    from wtforms.validators import ValidationError
+
+    if LINE_BREAK.search(getattr(field, "data", None) or ""):
+        raise ValidationError("Skriv teksten på én linje (uden linjeskift).")
+
+
 def _has_control(pairs: object) -> bool:
     return any(CONTROL.search(key) or CONTROL.search(value) for key, value in pairs)  # type: ignore[attr-defined]
 

@@ -83,11 +83,15 @@ def _counts(account: str, address: str, since: datetime) -> tuple[int, int]:
     return by_account, by_address
 
 
+def purge_old() -> int:
+    """Delete rows older than a day (not committed); the number deleted."""
+    return db.session.execute(delete(LoginFailure).where(LoginFailure.at < now() - KEEP)).rowcount or 0
+
+
 def record_failure(account: str) -> None:
     """Count a failed attempt (committed), and forget failures older than a day."""
     if not _enabled():
         return
-    moment = now()
-    db.session.execute(delete(LoginFailure).where(LoginFailure.at < moment - KEEP))
-    db.session.add(LoginFailure(account_key=account, address_key=_address_key(), at=moment))
+    purge_old()
+    db.session.add(LoginFailure(account_key=account, address_key=_address_key(), at=now()))
     db.session.commit()

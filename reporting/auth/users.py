@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from reporting.auth.input_guard import LINE_BREAK
 from reporting.auth.passwords import hash_password
 from reporting.core.extensions import db
 from reporting.core.models import ROLES, Municipality, Unit, User
@@ -43,6 +44,8 @@ def create_user(
 ) -> User:
     """Add a user (flushed, not committed). Without a password the account cannot log in yet."""
     email = email.strip().lower()
+    if LINE_BREAK.search(name) or LINE_BREAK.search(email):
+        raise UserError("Navn og e-mail skal stå på én linje (uden linjeskift).")
     if not roles or not roles <= ROLES.keys():
         raise UserError(f"Ukendt rolle. Vælg blandt: {', '.join(ROLES)}")
     if User.by_email(email) is not None:

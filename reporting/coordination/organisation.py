@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import Email as EmailValidator
 
 from reporting.auth.access import roles
+from reporting.auth.input_guard import single_line
 from reporting.core import audit, settings_store
 from reporting.core.extensions import db
 from reporting.core.models import Municipality, Unit, User
@@ -24,14 +25,15 @@ bp = Blueprint("organisation", __name__, url_prefix="/admin")
 
 
 class NameForm(FlaskForm):
-    name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=100)])
+    name = StringField("Navn", validators=[DataRequired("Skriv et navn."), Length(max=100), single_line])
 
 
 class UnitForm(FlaskForm):
-    name = StringField("Enhedens navn", validators=[DataRequired("Skriv enhedens navn."), Length(max=100)])
-    authority_name = StringField("Kommunal myndighed", validators=[Length(max=200)])
-    contact_name = StringField("Kontaktperson", validators=[Length(max=200)])
-    contact_phone = StringField("Telefon", validators=[Length(max=50)])
+    name = StringField("Enhedens navn", validators=[DataRequired("Skriv enhedens navn."), Length(max=100),
+                                                    single_line])
+    authority_name = StringField("Kommunal myndighed", validators=[Length(max=200), single_line])
+    contact_name = StringField("Kontaktperson", validators=[Length(max=200), single_line])
+    contact_phone = StringField("Telefon", validators=[Length(max=50), single_line])
     contact_email = EmailField("E-mail", validators=[Optional(), Length(max=200),
                                                      EmailValidator("Skriv en gyldig e-mailadresse.")])
 

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms import get_definition
 from reporting.auth.access import roles
+from reporting.auth.input_guard import single_line
 from reporting.auth.scope import scope_label, scoped_units
 from reporting.core import audit
 from reporting.core.clock import now
@@ -68,7 +69,7 @@ class DanishDateField(DateField):
 class WaveForm(FlaskForm):
     kind = SelectField("Måling", choices=[SelectChoice(key, label) for key, label in WAVE_KINDS.items()])
     title = StringField("Navn på målingen", validators=[DataRequired("Giv målingen et navn, fx Baseline 2026."),
-                                                         Length(max=200)])
+                                                         Length(max=200), single_line])
     end_date = DanishDateField("Sidste svardag", validators=[InputRequired("Skriv den sidste dag, der kan svares.")])
     units = SelectMultipleField("Enheder", coerce=int, validators=[DataRequired("Vælg mindst én enhed.")])
     baseline = SelectField("Sammenlign med baselinemåling (kun ved opfølgende måling)", coerce=int, default=0)
