@@ -17,6 +17,16 @@
 Digits glued to more digits are not matched (a 12-digit number is neither a CPR nor a phone
 number). A number inside a CPR match is not reported again as a phone number.
 
+The wider net (security probe M5), on the NFKC-folded text with every decimal digit as 0-9:
+CPR numbers with up to three separator characters between any groups (``010190 - 1234``,
+``01.01.90-1234``, ``010190/1234``) and replacement numbers (day + 60, ``610190-1234``); phone
+numbers grouped by dots or dashes (``22.34.56.78``, ``22-34-56-78``, ``2234-5678``; a year range
+such as ``2009-2010`` is not one); ``jens(at)mail.dk``; dates with a month name or ``d.m.yyyy``
+(``date``); a street and house number (``address``); and ``name``: the word after a word for a
+person in the client's life (``moster grethe``, ``dr. hansen``, ``nabo``…) and every capitalised
+word that does not start a sentence — in Danish almost only names of people and places
+(``Grethe``, ``Ribe``). A false positive only keeps a text out of an export.
+
 A :class:`Finding` carries only the kind and the position ``[start, end)`` — never the matched
 text — so findings can be logged and counted without copying the identifier anywhere.
 """
@@ -24,6 +34,7 @@ text — so findings can be logged and counted without copying the identifier an
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,14 +42,75 @@ from typing import Literal
 
 __all__ = ["Finding", "contains_identifier", "describe_da", "scan"]
 
-Kind = Literal["cpr", "email", "phone", "known"]
+Kind = Literal["cpr", "email", "phone", "known", "name", "date", "address"]
 
 _CPR = re.compile(r"(?<!\d)(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{2})[-\s\u2010\u2011\u2013]?\d{4}(?!\d)")
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
 _PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)45[\s-]?)?[2-9]\d(?:[ ]?\d\d){3}(?!\d)")
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _LABELS_DA = {"cpr": ("CPR-nummer", "CPR-numre"), "email": ("e-mailadresse", "e-mailadresser"),
-              "phone": ("telefonnummer", "telefonnumre"), "known": ("kendt navn", "kendte navne")}
+              "phone": ("telefonnummer", "telefonnumre"), "known": ("kendt navn", "kendte navne"),
+              "name": ("muligt navn", "mulige navne"), "date": ("dato", "datoer"),
+              "address": ("adresse", "adresser")}
+
+# -- the wider net (security probe M5; the same ground as reporting.skp.nicknames' detectors) --------
+_DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_GAP = rf"[\s./{_DASH}]{{0,3}}"
+#: CPR with up to three separator characters between any groups (``010190 - 1234``, ``01.01.90-1234``,
+#: ``010190/1234``); the day may be a replacement number's (day + 60).
+_CPR_WIDE = re.compile(rf"(?<!\d)(?P<d>\d{{2}}){_GAP}(?P<m>\d{{2}}){_GAP}(?P<y>\d{{2}}){_GAP}\d{{4}}(?!\d)")
+#: Danish phone numbers in groups separated by a space, dot or dash (``22.34.56.78``, ``2234-5678``).
+_PHONE_WIDE = re.compile(rf"(?<![\d+])(?:(?:\+|00)45[\s.{_DASH}]?)?[2-9]\d(?:[ .{_DASH}]?\d\d){{3}}(?!\d)")
+_YEAR_RANGE = re.compile(r"(?:19|20)\d\d\D(?:19|20)\d\d")
+_OBFUSCATED_EMAIL = re.compile(r"[\w.-]+\s*(?:\(at\)|\[at\]|\s(?:at|snabel-a)\s)\s*[\w-]+\.[a-z]{2,}", re.IGNORECASE)
+_MONTHS = "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december"
+_DATE = re.compile(rf"\b\d{{1,2}}\.?\s*(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}[./-]\d{{1,2}}[./-](?:\d{{4}}|\d{{2}})\b",
+                   re.IGNORECASE)
+_STREET = re.compile(r"\b\w+(?:gade|vej|allé|alle|stræde|plads|vænge|parken|torv|boulevard)\s+\d+", re.IGNORECASE)
+#: Words for people in a client's life; the word after one is taken for a name (``moster grethe``).
+_RELATION = re.compile(
+    r"\b(?:moster|faster|morbror|farbror|mormor|morfar|farmor|farfar|mor|far|bror|søster|søn|datter|onkel|tante|"
+    r"fætter|kusine|nevø|niece|kæreste|kone|hustru|ægtefælle|samlever|ven|veninde|nabo|læge|doktor|dr|"
+    r"psykiater|psykolog|hr|fru)\.?\s+(?!og\b|i\b|på\b|er\b|har\b|som\b|til\b)[^\W\d_]{2,}", re.IGNORECASE)
+#: A capitalised word that does not start a sentence: in Danish almost only names of people and
+#: places (``Grethe``, ``Ribe``, ``Glostrup``). Short all-capital abbreviations (SKP, CPR) are not names.
+_CAPITALISED = re.compile(r"(?<![.!?:;\n]\s)(?<![.!?:;\n])(?<!^)\b[A-ZÆØÅ][^\W\d_]+")
+
+
+def _fold(text: str) -> str:
+    """Compatibility forms folded (fullwidth digits, ligatures) and every decimal digit made 0-9."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded)
+
+
+def _is_sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;\n\"'(-–" or before.endswith("...")
+
+
+def _wider(text: str) -> list[Finding]:
+    """What the first patterns miss: see the module docstring."""
+    found: list[Finding] = []
+    for match in _CPR_WIDE.finditer(text):
+        day = int(match["d"])
+        if day > 60:
+            day -= 60
+        if _is_cpr_date(f"{day:02d}", match["m"], match["y"]):
+            found.append(Finding("cpr", match.start(), match.end()))
+    for match in _PHONE_WIDE.finditer(text):
+        if not _YEAR_RANGE.fullmatch(match.group()) and not any(f.start <= match.start() < f.end for f in found):
+            found.append(Finding("phone", match.start(), match.end()))
+    found += [Finding("email", m.start(), m.end()) for m in _OBFUSCATED_EMAIL.finditer(text)]
+    found += [Finding("date", m.start(), m.end()) for m in _DATE.finditer(text)]
+    found += [Finding("address", m.start(), m.end()) for m in _STREET.finditer(text)]
+    found += [Finding("name", m.start(), m.end()) for m in _RELATION.finditer(text)]
+    for match in _CAPITALISED.finditer(text):
+        word = match.group()
+        if word.isupper() and len(word) <= 4:
+            continue
+        if not _is_sentence_start(text, match.start()):
+            found.append(Finding("name", match.start(), match.end()))
+    return found
 
 
 @dataclass(frozen=True)
@@ -57,8 +129,11 @@ def _is_cpr_date(day: str, month: str, year: str) -> bool:
     return not (m == 2 and d == 29 and y % 4 != 0)
 
 
-def scan(text: str, known: Iterable[str] = ()) -> list[Finding]:
-    """All findings in ``text``, ordered by position (see the module docstring)."""
+def scan(text: str, known: Iterable[str] = (), *, names: bool = True) -> list[Finding]:
+    """All findings in ``text``, ordered by position (see the module docstring).
+
+    ``names=False`` keeps to the narrow patterns (CPR, e-mail, phone, known terms) and skips the
+    wider net, whose findings' positions refer to the NFKC-folded text."""
     if not isinstance(text, str):
         raise TypeError("scan() expects a str")
     findings: list[Finding] = []
@@ -78,6 +153,11 @@ def scan(text: str, known: Iterable[str] = ()) -> list[Finding]:
         pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)", re.IGNORECASE)
         for match in pattern.finditer(text):
             findings.append(Finding("known", match.start(), match.end()))
+    if names:
+        folded = _fold(text)
+        seen = {(f.start, f.end) for f in findings}
+        findings += [f for f in _wider(folded) if (f.start, f.end) not in seen
+                     and not any(g.start <= f.start < g.end and g.kind == f.kind for g in findings)]
     findings.sort(key=lambda f: (f.start, f.end, f.kind))
     return findings
 
@@ -91,7 +171,7 @@ def describe_da(findings: Iterable[Finding]) -> str:
     """Danish summary by kind, e.g. "1 CPR-nummer, 2 telefonnumre" (no positions, no text)."""
     counts = Counter(f.kind for f in findings)
     parts = []
-    for kind in ("cpr", "email", "phone", "known"):
+    for kind in ("cpr", "email", "phone", "known", "name", "date", "address"):
         n = counts.get(kind, 0)
         if n:
             singular, plural = _LABELS_DA[kind]

@@ -39,7 +39,7 @@ from reporting.auth.scope import scope_filter
 from reporting.core import audit
 from reporting.core.clock import now
 from reporting.core.extensions import db
-from reporting.core.models import Municipality, User
+from reporting.core.models import Municipality, Unit, User
 from reporting.core.schedule import SECTIONS, CourseFacts, NotInCourse, Period, due_parts, q17_pending_after
 from reporting.evaluation.keys import evaluation_key
 from reporting.skp.models import Client, Course, Report
@@ -176,11 +176,15 @@ def survey_records(scope: int | None, request: ExportRequest) -> Iterator[Survey
 
 
 def known_terms(scope: int | None, request: ExportRequest) -> list[str]:
-    """Every nickname and worker name in scope: the free-text scan withholds texts naming them."""
+    """Every nickname and user name in scope, every municipality and unit name: the free-text scan
+    withholds texts naming them (beside the names and places it finds by their form)."""
     nicknames = select(Client.nickname).join(User, Client.worker_id == User.id).where(
         *_municipality_filter(User.municipality_id, scope, request))
     names = select(User.name).where(*_municipality_filter(User.municipality_id, scope, request))
-    terms = set(db.session.scalars(nicknames)) | set(db.session.scalars(names))
+    places = select(Municipality.name)
+    units = select(Unit.name)
+    terms = (set(db.session.scalars(nicknames)) | set(db.session.scalars(names)) | set(db.session.scalars(places))
+             | set(db.session.scalars(units)))
     parts = {part for term in terms for part in term.split() if len(part) >= 3}
     return sorted(terms | parts)
 

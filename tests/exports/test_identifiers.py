@@ -94,3 +94,32 @@ def test_danish_summary_counts_by_kind():
 def test_non_text_is_refused():
     with pytest.raises(TypeError):
         scan(12345678)  # type: ignore[arg-type]
+
+
+#: Security probe M5 and the export audit §4b: every one of these passed the old scan.
+PROBE_TEXTS = [
+    "CPR 010190 - 1234", "01.01.90-1234", "01-01-90-1234", "01 01 90 1234", "010190/1234", "cpr 010190/1234",
+    "erstatnings-cpr 610190-1234", "610190-1234", "tlf 22-34-56-78", "tlf 2234-5678", "+45 22-34-56-78",
+    "tlf 22.34.56.78", "ring på 22.34.56.78", "22-33-44-55", "2233-4455", "tlf. 22.33.44.55",
+    "Bor hos moster Grethe i Ribe", "bor hos moster grethe", "født 1. januar 1990", "Vestergade 12, 6760 Ribe",
+    "skriv til jens(at)mail.dk", "Han så Dr. Hansen på Psykiatrisk Center Glostrup", "CPR ０１０１９０-１２３４",
+]
+
+
+@pytest.mark.parametrize("text", PROBE_TEXTS)
+def test_the_formats_the_probes_found_are_caught(text):
+    assert contains_identifier(text), text
+
+
+@pytest.mark.parametrize("text", PROBE_TEXTS)
+def test_no_probe_text_reaches_the_file(text):
+    from exports.anonymise import TEXT_WITHHELD, AllowList, Field
+
+    allow = AllowList([Field("q39", "text")], include_free_text=True)
+    assert allow.apply({"q39": text}) == {"q39": TEXT_WITHHELD}
+
+
+@pytest.mark.parametrize("text", ["Han har det bedre og kom til mødet.", "Samtale om økonomi. Aftale om ny tid.",
+                                  "Kontakt 3 gange i måneden; SKP ringede."])
+def test_ordinary_texts_pass(text):
+    assert not contains_identifier(text), scan(text)
