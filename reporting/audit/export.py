@@ -3,21 +3,26 @@
 Every text cell is written as a string, never a formula: values starting with ``= + - @`` (or a
 tab, CR or NUL) get a leading apostrophe, and the cell type is forced to string
 (reliability-security.md §3.8). Times are Copenhagen local time in typed date cells.
+
+The raw codes (action, object type, object id, details as JSON) stay for machines; the last two
+columns say the action and the object in Danish, as the log page does. People outside the
+exporter's scope are not named (:mod:`reporting.audit.objects`).
 """
 
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from reporting.core.models import AuditEvent, User
+from reporting.audit.labels import action_label, details_json
+from reporting.audit.objects import Lookup, describe_object
+from reporting.core.models import AuditEvent
 from reporting.core.schedule import COPENHAGEN
 
 HEADERS = ["Tidspunkt", "Bruger-id", "Bruger", "E-mail", "Handling", "Objekttype", "Objekt-id", "Kommune",
-           "Detaljer"]
+           "Detaljer", "Handling (dansk)", "Objekt (dansk)"]
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 if TYPE_CHECKING:  # openpyxl (and numpy behind it) is imported on use: every process start pays for imports
@@ -46,25 +51,24 @@ def _time_cell(sheet: WriteOnlyWorksheet, instant: datetime) -> WriteOnlyCell:
     return cell
 
 
-def _row(sheet: WriteOnlyWorksheet, event: AuditEvent, users: Mapping[int, User],
-         municipalities: Mapping[int, str]) -> list[object]:
-    user = users.get(event.user_id) if event.user_id is not None else None
-    details = json.dumps(event.details or {}, ensure_ascii=False, sort_keys=True, default=str)
-    municipality = municipalities.get(event.municipality_id, "") if event.municipality_id else ""
+def _row(sheet: WriteOnlyWorksheet, event: AuditEvent, lookup: Lookup) -> list[object]:
+    municipality = lookup.municipalities.get(event.municipality_id, "") if event.municipality_id else ""
     return [
         _time_cell(sheet, event.at),
         event.user_id if event.user_id is not None else None,
-        text_cell(sheet, user.name if user else ""),
-        text_cell(sheet, user.email if user else ""),
+        text_cell(sheet, lookup.person(event.user_id) if event.user_id is not None else ""),
+        text_cell(sheet, lookup.email(event.user_id)),
         text_cell(sheet, event.action),
         text_cell(sheet, event.object_type),
         text_cell(sheet, event.object_id),
         text_cell(sheet, municipality),
-        text_cell(sheet, details),
+        text_cell(sheet, details_json(event.details)),
+        text_cell(sheet, action_label(event.action)),
+        text_cell(sheet, describe_object(event, lookup)),
     ]
 
 
-def workbook_bytes(events: Iterable[AuditEvent], users: Mapping[int, User], municipalities: Mapping[int, str]) -> bytes:
+def workbook_bytes(events: Iterable[AuditEvent], lookup: Lookup) -> bytes:
     """One sheet "Log" with a header row and one row per event, as .xlsx bytes."""
     from openpyxl import Workbook
 
@@ -73,7 +77,7 @@ def workbook_bytes(events: Iterable[AuditEvent], users: Mapping[int, User], muni
     sheet = workbook.create_sheet("Log")
     sheet.append([text_cell(sheet, header) for header in HEADERS])
     for event in events:
-        sheet.append(_row(sheet, event, users, municipalities))
+        sheet.append(_row(sheet, event, lookup))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

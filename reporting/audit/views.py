@@ -1,8 +1,10 @@
 """The audit log of a coordinator's scope: filter by user, action, object and period; export to Excel.
 
 The scope is part of every query (events whose ``municipality_id`` is the coordinator's
-municipality; national coordinators and admins see every event). The export is a POST with a
-CSRF token and is itself recorded in the log (filters, row count, file hash).
+municipality; national coordinators and admins see every event). The page speaks Danish
+(:mod:`reporting.audit.labels`, :mod:`reporting.audit.objects`): actions as verbs, people by name
+within the scope, reports as system number and month. The export is a POST with a CSRF token, keeps
+the raw codes beside the Danish text, and is itself recorded in the log (filters, row count, file hash).
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from reporting.audit.export import workbook_bytes
+from reporting.audit.labels import action_label, object_type_label
+from reporting.audit.objects import load, register_scope_resolvers, rows
 from reporting.auth.access import roles
 from reporting.auth.scope import scope_filter, scope_label, scoped_users
 from reporting.core import audit
 from reporting.core.display import HELPERS
 from reporting.core.extensions import db
-from reporting.core.models import AuditEvent, Municipality, User
+from reporting.core.models import AuditEvent, User
 from reporting.core.paging import page_count, requested_page
 from reporting.core.schedule import COPENHAGEN
 
 bp = Blueprint("auditlog", __name__, url_prefix="/coordinator/audit")
+bp.record_once(lambda state: register_scope_resolvers())
 
 PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,8 +75,10 @@ def _prepare(form: FilterForm) -> FilterForm:
     people = db.session.execute(scoped_users().with_only_columns(User.id, User.name, User.email)
                                 .order_by(User.name)).all()
     form.user.choices = [("", "Alle brugere")] + [(str(p.id), f"{p.name} ({p.email})") for p in people]
-    form.action.choices = [("", "Alle handlinger")] + [(a, a) for a in _distinct(AuditEvent.action)]
-    form.object_type.choices = [("", "Alle typer")] + [(t, t) for t in _distinct(AuditEvent.object_type)]
+    actions = sorted(_distinct(AuditEvent.action), key=lambda code: action_label(code).lower())
+    form.action.choices = [("", "Alle handlinger")] + [(a, action_label(a)) for a in actions]
+    types = sorted(_distinct(AuditEvent.object_type), key=lambda code: object_type_label(code).lower())
+    form.object_type.choices = [("", "Alle typer")] + [(t, object_type_label(t)) for t in types]
     return form
 
 
@@ -102,13 +109,6 @@ def filter_summary(form: FilterForm) -> dict[str, str]:
             if name != "csrf_token" and field.data not in (None, "")}
 
 
-def _names(events: list[AuditEvent]) -> tuple[dict[int, User], dict[int, str]]:
-    user_ids = {e.user_id for e in events if e.user_id is not None}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
-    municipalities = dict(db.session.execute(select(Municipality.id, Municipality.name)).all())
-    return users, municipalities
-
-
 @bp.route("")
 @roles("coordinator")
 def index():  # type: ignore[no-untyped-def]
@@ -118,10 +118,9 @@ def index():  # type: ignore[no-untyped-def]
     count = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page = requested_page(count, PAGE_SIZE)
     events = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    users, municipalities = _names(events)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/log.html", form=form, export_form=FilterForm(formdata=None),
-                           events=events, users=users, municipalities=municipalities, count=count, page=page,
+                           events=rows(events), count=count, page=page,
                            pages=page_count(count, PAGE_SIZE), args=args, scope=scope_label(),
                            **HELPERS), (200 if valid else 400)
 
@@ -134,8 +133,7 @@ def export():  # type: ignore[no-untyped-def]
         return render_template("error.html", title="Ugyldigt filter",
                                text="Filteret kunne ikke bruges. Gå tilbage og prøv igen."), 400
     events = db.session.scalars(filtered(form)).all()
-    users, municipalities = _names(list(events))
-    data = workbook_bytes(events, users, municipalities)
+    data = workbook_bytes(events, load(events))
     digest = hashlib.sha256(data).hexdigest()
     audit.record("audit_exported", "audit_log", "", rows=len(events), sha256=digest, filters=filter_summary(form))
     db.session.commit()

@@ -54,7 +54,7 @@ def as_user(app: Flask, email: str = "tovholder@example.com") -> FlaskClient:
 
 
 def rows(body: str) -> list[str]:
-    return re.findall(r'<tr data-event="(\d+)">', body)
+    return re.findall(r'<tr data-event="(\d+)"', body)
 
 
 def test_filters_by_user_action_object_and_period(app: Flask, logged) -> None:
