@@ -265,7 +265,8 @@ def differing_answers(ctx: ReportContext, formdata: Mapping[str, Any]) -> list[s
     stored = ctx.report.answers if ctx.report is not None else {}
     if ctx.report is not None and ctx.report.correction_answers is not None:
         stored = ctx.report.correction_answers
-    posted = normalise(ctx.definition, formdata, sections=ctx.sections, extra=ctx.extra, mode="draft").answers
+    posted = normalise(ctx.definition, formdata, sections=ctx.sections, extra=ctx.extra, mode="draft",
+                       report_month=ctx.period.first_day).answers
     keys = [slot.key for slot in ctx.definition.slots if posted.get(slot.key) != stored.get(slot.key)
             and (slot.key in posted or slot.key in stored)]
     return [ctx.definition.slot(key).label for key in keys]

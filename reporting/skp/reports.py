@@ -229,7 +229,8 @@ def _confirm_closing(ctx: ReportContext) -> Any:
 
     Nothing is stored: the confirmation page posts the same answers again with ``confirm_closing``.
     """
-    result = normalise(ctx.definition, request.form, sections=ctx.sections, extra=ctx.extra, mode="submit")
+    result = normalise(ctx.definition, request.form, sections=ctx.sections, extra=ctx.extra, mode="submit",
+                       report_month=ctx.period.first_day)
     errors = {**result.errors, **cross_field_errors(result.answers)}
     if errors:
         return _render(ctx, request.form, errors, status=422)
