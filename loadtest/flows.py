@@ -11,7 +11,8 @@ from forms import get_definition, to_formdata
 from forms.sample import sample_answers
 
 DEFINITION = get_definition("skp_monthly")
-SECTION_RE = re.compile(r'<section class="questionnaire-section" data-key="([^"]+)"')
+#: The parts asked; the closing parts (shown only by "Afsluttes forløbet?" = Ja, D21) are left out.
+SECTION_RE = re.compile(r'<section class="questionnaire-section" data-key="([^"]+)"(?! data-show-if)')
 HIDDEN_RE = {name: re.compile(rf'name="{name}" value="([^"]*)"') for name in ("version", "submission_token", "closing")}
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 DUE_LINK_RE = re.compile(r'<a class="button (?:button-primary|button-secondary)"\s+href="'

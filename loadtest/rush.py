@@ -127,7 +127,7 @@ class SimulatedWorker(threading.Thread):
         self.think()
         data = flows.formdata(state, full, "submit") | {"version": version}
         reply = self.call("submit", "POST", path, data, expect=302)
-        if not reply.location.endswith("/skp/reports"):
+        if not reply.location.endswith("/kvittering"):  # the receipt
             self.stats.error(f"submit {path}: answered {reply.location}")
             raise Stop
         with self.stats.lock:
