@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,10 @@ from reporting.app import create_app
 from reporting.core.extensions import db
 
 from support import IN_CI, PG_URL, Sink, base_config, free_port
+
+# The route table of tests/auth/test_access_policy.py is shared by tests in other folders
+# (accessibility, phone layout, stored XSS, bad input): importable however the suite is started.
+sys.path.insert(0, str(Path(__file__).parent / "auth"))
 
 
 @pytest.fixture(scope="session")

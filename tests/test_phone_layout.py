@@ -12,9 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from test_accessibility import app, log_in, pages_for, world  # noqa: F401 - fixtures shared with the axe test
 
 PHONE = {"width": 390, "height": 844}
-# The SKP worker's task list and report pages are being rewritten for phones under issue 15; until
-# that lands, a sideways scroll there is expected (and reported), never on any other page.
-ISSUE_15_PAGES = ("/skp/reports", "/skp/clients/K-00001/reports/")
+
 
 
 def phone_page(browser: Browser) -> Page:
@@ -52,7 +50,6 @@ def test_every_page_fits_a_phone_and_can_log_off(app: Flask, world: dict[str, ob
     if role:
         log_in(page, live_server, f"{role}@example.com")
     problems: dict[str, str] = {}
-    expected: dict[str, str] = {}
     for url in pages_for(app, world, role):
         page.goto(live_server + url)
         found = []
@@ -61,12 +58,9 @@ def test_every_page_fits_a_phone_and_can_log_off(app: Flask, world: dict[str, ob
         if role and not log_off_reachable(page):
             found.append('"Log af" cannot be reached')
         if found:
-            (expected if url.startswith(ISSUE_15_PAGES) else problems)[url] = "; ".join(found)
+            problems[url] = "; ".join(found)
     page.context.close()
     assert problems == {}, "\n".join(f"{url}: {problem}" for url, problem in problems.items())
-    if expected:
-        pytest.xfail("issue 15 (SKP task list and report pages on a phone): "
-                     + "; ".join(f"{url}: {problem}" for url, problem in expected.items()))
 
 
 def test_the_menu_drawer_opens_with_navigation_user_and_log_off(app: Flask, world: dict[str, object],  # noqa: F811
