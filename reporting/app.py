@@ -92,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from reporting import assets, main
     from reporting.audit import views as audit_views
     from reporting.auth import invitations, login
-    from reporting.coordination import dashboard, organisation, people, quality, transfers
+    from reporting.coordination import dashboard, organisation, outbox, people, quality, transfers
     from reporting.evaluation import views as export_views
     from reporting.questionnaires import views as questionnaire_views
     from reporting.skp import clients, reopen, reports
@@ -100,7 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     from reporting.surveys import views as survey_views
 
     for module in (main, login, assets, clients, reports, dashboard, quality, people, invitations, organisation,
-                   audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views, transfers):
+                   audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views, transfers,
+                   outbox):
         app.register_blueprint(module.bp)
     assets.init_app(app)
 

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from reporting.audit.retention import purge_audit_command
 from reporting.auth.commands import create_user_command
+from reporting.coordination.outbox import retry_mail_command
 from reporting.coordination.reminders import send_reminders_command
 from reporting.core.backup import backup_command
 from reporting.core.extensions import db
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(retry_mail_command)
     app.cli.add_command(purge_audit_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(export_command)

@@ -8,6 +8,8 @@
 - Idempotent: a :class:`ReminderSendLog` row per (kind, recipient, day) is inserted (and its
   unique constraint checked) before the mail is handed on, and committed with it, so a second
   or concurrent run that day sends nothing twice.
+- First, every run retries the outbox mails that failed and are due again (exponential backoff,
+  given up after the last attempt: :func:`reporting.core.mailer.retry_due`).
 
 Statuses come from :mod:`reporting.coordination.compliance`, i.e. the schedule functions the dashboard and
 the worker's overview use. With ``--today`` the job runs as of 00:00 Copenhagen time that day.
@@ -32,7 +34,7 @@ from reporting.core import settings_store
 from reporting.core.clock import now
 from reporting.core.extensions import db
 from reporting.core.links import external_url, first_available
-from reporting.core.mailer import send_mail
+from reporting.core.mailer import RetryResult, retry_due, send_mail
 from reporting.core.models import User, UserRole
 from reporting.core.schedule import COPENHAGEN, Period, format_date_da, format_period_da
 
@@ -45,6 +47,7 @@ class RunResult:
     coordinators: int = 0
     already_sent: int = 0
     kinds: list[str] = field(default_factory=list)
+    mail: RetryResult = field(default_factory=RetryResult)
 
 
 def _line(month: ClientMonth, with_deadline: bool) -> str:
@@ -155,7 +158,7 @@ def run(today: date | None = None) -> RunResult:
     moment = now() if today is None else datetime.combine(today, time(0), tzinfo=COPENHAGEN)
     today = moment.astimezone(COPENHAGEN).date()
     day = int(current_app.config["DEADLINE_DAY"])
-    result = RunResult()
+    result = RunResult(mail=retry_due(moment))
     if today.day in settings_store.reminder_days():
         result.kinds.append("worker")
         remind_workers(today, moment, day, result)
@@ -172,6 +175,10 @@ def run(today: date | None = None) -> RunResult:
 def send_reminders_command(today: datetime | None) -> None:
     """Send the reminder digests due today (safe to run several times a day)."""
     result = run(today.date() if today else None)
+    retried = result.mail
+    if retried.delivered or retried.failed or retried.given_up:
+        click.echo(f"Fejlede e-mails prøvet igen: {retried.delivered} sendt, {retried.failed} fejlede igen, "
+                   f"{retried.given_up} opgivet.")
     if not result.kinds:
         click.echo("Ingen påmindelser i dag.")
         return

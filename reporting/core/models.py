@@ -139,6 +139,8 @@ class OutboxMail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, sent, printed, failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, sent, printed, failed, given_up
     error: Mapped[str] = mapped_column(String(500), default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # delivery attempts made
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # a failed mail's retry

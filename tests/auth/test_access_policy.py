@@ -47,6 +47,7 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "coordinator.dashboard": (only("coordinator"), {}),
     "coordinator.worker": (only("coordinator"), {"user_id": "2"}),
     "coordinator.outbox": (only("coordinator"), {}),
+    "outbox.retry": (only("admin"), None),
     "quality.index": (only("coordinator"), {}),
     "quality.cases": (only("coordinator"), {"check_key": "late-drafts"}),
     "exports.index": (only("coordinator"), {}),
