@@ -28,6 +28,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -267,7 +268,7 @@ def index():  # type: ignore[no-untyped-def]
 def end():  # type: ignore[no-untyped-def]
     """A national coordinator ends the evaluation: its pseudonym key is destroyed (D24)."""
     if current_scope() is not None:
-        return _page(_form(formdata=None), 403)
+        abort(403)
     end_form = EndEvaluationForm()
     if not end_form.validate_on_submit() or not end_form.confirm.data:
         end_form.confirm.errors = ["Sæt kryds for at bekræfte."]
