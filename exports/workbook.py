@@ -44,6 +44,8 @@ from typing import IO, Any
 from exports.anonymise import AllowList
 from exports.definitions import answer_fields, scale_specs
 from exports.disclosure import DisclosurePlan, load_declaration, protect
+from exports.effect import SHEETS as EFFECT_SHEETS  # effect evaluation (D26): see exports/effect.py
+from exports.effect import EffectCollector
 from exports.pseudonyms import Pseudonymizer
 from exports.scales import ScaleSpec
 from exports.sheets_common import (
@@ -83,6 +85,7 @@ SHEETS = {
     "survey": "Sagsbehandlere",
     "scales": "Skalaer",
     "alpha": "Reliabilitet",
+    **EFFECT_SHEETS,
     "codebook": "Kodebog",
     "about": "Om udtrækket",
 }
@@ -181,6 +184,7 @@ def build_workbook(
         alpha = AlphaTable()
         specs: list[ScaleSpec] = scale_specs(skp_definition)
         scales = ScaleSheet(specs, cw_scale, p, date_mode, alpha, named=not anonymised)
+        effects = EffectCollector(specs, loader)  # effect evaluation (D26): one course at a time, sheets below
 
         # One pass over the reports: the data sheet is written as it goes, the course and scale
         # rows wait in spools until their sheets' turn.
@@ -198,6 +202,7 @@ def build_workbook(
                     report(SHEETS["reports"], n)
             course_rows.add(courses.course_row(course))
             scale_rows.extend(scales.course_rows(course, loader))
+            effects.add(course)
         codebook += data.codebook(SHEETS["reports"])
 
         book.add_sheet(SHEETS["courses"], courses.header)
@@ -226,6 +231,8 @@ def build_workbook(
         for row in alpha.rows():
             book.write_row(row)
         codebook += alpha.codebook(SHEETS["alpha"])
+
+        codebook += effects.write(book)  # "Effekt", "Grupper", "Regression", "Effektmetode" (exports/effect.py)
 
         book.add_sheet(SHEETS["codebook"], CodebookRow.header)
         write_codebook(book, codebook)
