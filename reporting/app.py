@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from reporting.audit import views as audit_views
     from reporting.auth import invitations, login
     from reporting.coordination import dashboard, organisation, outbox, people, quality, transfers
+    from reporting.evaluation import effect as effect_page
     from reporting.evaluation import views as export_views
     from reporting.questionnaires import views as questionnaire_views
     from reporting.skp import clients, reopen, reports
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
                    audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views, transfers,
                    outbox):
         app.register_blueprint(module.bp)
+    app.register_blueprint(effect_page.bp)  # Effektmåling (D26)
     assets.init_app(app)
 
 

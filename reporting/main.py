@@ -45,6 +45,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("quality.index", "Datakvalitet", "Opfølgning"),
     NavItem("coordinator.outbox", "Udbakke (påmindelser)", "Opfølgning"),
     NavItem("exports.index", "Udtræk til evaluatorerne", "Data og skemaer"),
+    NavItem("effect.index", "Effektmåling", "Data og skemaer"),
     NavItem("questionnaires.index", "Spørgeskemaer (kodebog)", "Data og skemaer"),
     NavItem("survey_admin.index", "Spørgeskema om koordinering", "Data og skemaer"),
     NavItem("people.index", "Brugere", "Administration"),

@@ -56,6 +56,7 @@ TABLE: dict[str, tuple[Policy, dict[str, str] | None]] = {
     "exports.progress": (only("coordinator"), {"job_id": "AAAAAAAAAAAAAAAAAAAAAAAA"}),
     "exports.download": (only("coordinator"), {"job_id": "AAAAAAAAAAAAAAAAAAAAAAAA"}),
     "exports.end": (only("coordinator"), None),
+    "effect.index": (only("coordinator"), {}),
     "people.index": (only("coordinator"), {}),
     "people.invite": (only("coordinator"), {}),
     "people.edit": (only("coordinator"), {"user_id": "2"}),

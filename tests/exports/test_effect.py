@@ -181,7 +181,8 @@ def _dataset(seed: int = 20) -> list[EffectCourse]:
             measures.append(Measure(k, kind, BASE + k, scores))
         courses.append(EffectCourse(
             municipality="Esbjerg", target=target, gender=1 + c % 2, age=age, minority=int(c % 7 == 0),
-            contact_minutes=rng.randint(60, 3000), bridge_minutes=rng.randint(0, 900), length=ks[-1] + rng.randint(0, 3),
+            contact_minutes=rng.randint(60, 3000), bridge_minutes=rng.randint(0, 900),
+            length=ks[-1] + rng.randint(0, 3),
             measures=tuple(measures)))
     return courses
 
