@@ -7,7 +7,7 @@ HOST  ?= 127.0.0.1
 PORT  ?= 5000
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: install run test test-sqlite test-postgres lint system-deps clean loadtest bench bench-smoke bench-export bench-web lighthouse assets
+.PHONY: install run test test-sqlite test-postgres lint system-deps clean loadtest bench bench-smoke bench-export bench-web bench-effect lighthouse assets
 
 $(BIN)/.installed: pyproject.toml
 	@$(PY) -m venv $(VENV) 2>/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null && $(PY) -m venv $(VENV); }
@@ -72,6 +72,7 @@ $(BIN)/.bench-installed: pyproject.toml $(BIN)/.installed
 bench: $(BIN)/.bench-installed system-deps
 	$(BIN)/python bench/export_bench.py --sizes $(BENCH_SIZES) --pandas-max $(BENCH_PANDAS_MAX)
 	$(MAKE) --no-print-directory bench-web
+	$(MAKE) --no-print-directory bench-effect
 
 bench-export: $(BIN)/.bench-installed
 	$(BIN)/python bench/export_bench.py --sizes $(BENCH_SIZES) --pandas-max $(BENCH_PANDAS_MAX)
@@ -80,6 +81,10 @@ bench-export: $(BIN)/.bench-installed
 bench-web: $(BIN)/.installed system-deps
 	WITH_POSTGRES_DURABLE=1 scripts/with-postgres.sh $(BIN)/python bench/web_bench.py --database postgres
 	$(BIN)/python bench/web_bench.py --database sqlite
+
+# The page "Effektmåling" at 100k client-months (BENCH_EFFECT_SIZES): cold, warm and after a change.
+bench-effect: $(BIN)/.installed
+	$(BIN)/python bench/effect_bench.py
 
 bench-smoke: $(BIN)/.installed
 	$(BIN)/pytest -q tests/test_bench_smoke.py
