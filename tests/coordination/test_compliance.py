@@ -155,9 +155,10 @@ def test_drill_down_lists_the_missing_client_months_of_a_worker(frozen: Flask, s
     response = browser(frozen, "tovholder@example.com").get(f"/coordinator/compliance/workers/{worker_id}")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    table = body.split('id="missing-table"')[1].split("</table>")[0] if 'id="missing-table"' in body else ""
+    listing = body.split('id="worker-months"')[1].split("</ul>")[0] if 'id="worker-months"' in body else ""
     missing = Counter(m for w, m, s in seeded["expected"] if w == worker_id and s == "missing")
-    assert Counter(re.findall(r'<tr data-period="([0-9-]+)">', table)) == missing
+    assert Counter(re.findall(r'<li data-period="([0-9-]+)" data-status="missing"', listing)) == missing
+    table = listing
     assert "Zebra" not in body  # nicknames ("Zebra a0" …) never appear; system numbers do
     assert re.search(r"K-\d{5}", table) or not missing
     with frozen.app_context():
