@@ -18,6 +18,10 @@ ACTION_LABELS: dict[str, str] = {
     "login": "Loggede ind",
     "logout": "Loggede ud",
     "password_changed": "Skiftede adgangskode",
+    "password_reset_requested": "Bad om ny adgangskode",
+    "password_reset": "Nulstillede adgangskode",
+    "second_factor_enrolled": "Tilmeldte totrinsbekræftelse",
+    "second_factor_reset": "Nulstillede totrinsbekræftelse",
     "invitation_sent": "Sendte invitation",
     "invitation_accepted": "Tog imod invitation",
     "user_invited": "Inviterede bruger",
@@ -44,6 +48,7 @@ ACTION_LABELS: dict[str, str] = {
     # organisation and settings
     "municipality_created": "Oprettede kommune",
     "municipality_renamed": "Omdøbte kommune",
+    "municipality_login_changed": "Ændrede kommunens login",
     "unit_created": "Oprettede enhed",
     "unit_updated": "Ændrede enhed",
     "settings_changed": "Ændrede indstillinger",
