@@ -15,6 +15,7 @@ from sqlalchemy import or_
 from wtforms import EmailField, SearchField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from reporting.auth import mfa
 from reporting.auth.access import roles
 from reporting.auth.input_guard import single_line
 from reporting.auth.invitations import expire_open, send_invitation
@@ -147,7 +148,7 @@ def invite():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         wanted = set(form.roles.data or [])
         municipality_id, unit_id = resolve_placement(form.placement.data)
-        problem = _rule_problem(wanted, municipality_id)
+        problem = _rule_problem(wanted, municipality_id) or _email_elsewhere(form.email.data or "")
         if problem is None:
             try:
                 person = _create(form, wanted, municipality_id, unit_id)
@@ -161,6 +162,20 @@ def invite():  # type: ignore[no-untyped-def]
         form.form_errors.append(problem)
     status = 400 if request.method == "POST" else 200
     return render_template("coordination/user_form.html", form=form, person=None), status
+
+
+#: Probe I1: an e-mail of an account outside the coordinator's scope is not confirmed as a user.
+MSG_EMAIL_ELSEWHERE = ("E-mailen kan ikke bruges til en ny bruger her. Kontakt en administrator, "
+                       "hvis personen skal have adgang i din kommune.")
+
+
+def _email_elsewhere(email: str) -> str | None:
+    """A neutral refusal when the e-mail belongs to an account outside the coordinator's scope."""
+    existing = User.by_email(email)
+    scope = current_scope()
+    if existing is None or scope is None or existing.municipality_id == scope:
+        return None
+    return MSG_EMAIL_ELSEWHERE
 
 
 def _create(form: InviteForm, wanted: set[str], municipality_id: int | None, unit_id: int | None) -> User:
@@ -198,7 +213,8 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("people.index"))
         form.form_errors.append(problem)
     status = 400 if request.method == "POST" else 200
-    return render_template("coordination/user_form.html", form=form, person=person, editable=may_change(person)), status
+    return render_template("coordination/user_form.html", form=form, person=person, editable=may_change(person),
+                           second_factor=mfa.confirmed_factor(person) is not None, confirm=ConfirmForm()), status
 
 
 @bp.route("/<int:user_id>/status", methods=["GET", "POST"])
@@ -268,3 +284,17 @@ def reinvite(user_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("people.index"))
     return render_template("coordination/user_reinvite.html", person=person, form=form,
                            may=person.active and may_change(person))
+
+
+@bp.route("/<int:user_id>/second-factor", methods=["POST"])
+@roles("admin")
+def reset_second_factor(user_id: int):  # type: ignore[no-untyped-def]
+    """Remove the user's authenticator and recovery codes (a lost phone); they enrol at next login."""
+    person = _user_or_404(user_id)
+    _may_change(person)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    mfa.reset(person)
+    db.session.commit()
+    flash(f"Totrinslogin for {person.name} er nulstillet. Brugeren sætter det op igen ved næste login.", "success")
+    return redirect(url_for("people.edit", user_id=person.id))

@@ -206,6 +206,15 @@ def cross_field_errors(answers: Mapping[str, Any]) -> dict[str, list[str]]:
     return {}
 
 
+def stored_submission(client: Client, token: str) -> Report | None:
+    """The report this client's submission token already stored (a retry or a double click).
+
+    Looked up within the client (probe I8): another worker's token never answers for this report.
+    """
+    return db.session.scalar(db.select(Report).join(Course, Report.course_id == Course.id)
+                             .where(Report.submission_token == token, Course.client_id == client.id))
+
+
 def save(ctx: ReportContext, formdata: Mapping[str, Any], *, submit: bool, expected_version: int | None,
          token: str | None = None) -> Outcome:
     """Normalise the posted answers and store them as a draft or a submitted report.
@@ -214,7 +223,7 @@ def save(ctx: ReportContext, formdata: Mapping[str, Any], *, submit: bool, expec
     tabs never overwrite each other; a replayed submission token returns the stored report.
     """
     if submit and token:
-        replay = db.session.scalar(db.select(Report).where(Report.submission_token == token))
+        replay = stored_submission(ctx.client, token)
         if replay is not None:
             return Outcome(replay, {}, replayed=True)
     if ctx.report is not None and expected_version != ctx.report.version:

@@ -43,6 +43,7 @@ from reporting.skp.report_flow import (
     discard,
     resolve,
     save,
+    stored_submission,
 )
 from reporting.skp.summary import summary
 from reporting.skp.tasks import build_tasks
@@ -157,17 +158,17 @@ def _posted_token() -> str | None:
     return token if TOKEN_RE.fullmatch(token) else None
 
 
-def _stored_submission(action: str) -> Report | None:
+def _stored_submission(ctx: ReportContext, action: str) -> Report | None:
     """The report this very submission (its token) already stored: a retry or a double click."""
     token = _posted_token()
     if action != "submit" or token is None:
         return None
-    return db.session.scalar(db.select(Report).where(Report.submission_token == token))
+    return stored_submission(ctx.client, token)
 
 
 def _lost_race(system_number: str, month: str, action: str) -> Any:
     ctx = _context(system_number, month, request.form.get("closing") == "1")
-    stored = _stored_submission(action)
+    stored = _stored_submission(ctx, action)
     if stored is not None:  # the same submission won in the other request
         return _after_save(ctx, action, Outcome(stored, {}, replayed=True))
     if action == "autosave":
@@ -195,7 +196,7 @@ def _database_failed(system_number: str, month: str, action: str, error: Excepti
 def _apply_post(system_number: str, month: str, action: str) -> Any:
     ctx = _context(system_number, month, request.form.get("closing") == "1")
     if ctx.locked:
-        stored = _stored_submission(action)  # a late report's retry is acknowledged, not refused
+        stored = _stored_submission(ctx, action)  # a late report's retry is acknowledged, not refused
         if stored is not None:
             return _after_save(ctx, action, Outcome(stored, {}, replayed=True))
         return _locked(ctx, action)

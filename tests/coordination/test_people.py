@@ -192,3 +192,14 @@ def test_the_user_list_shows_the_scope_only(clocked: Flask) -> None:
     assert "tovholder@example.com" in body and "odense@example.com" not in body and "admin@example.com" not in body
     national = as_user(clocked, "evaluator@example.com").get("/coordinator/users?q=odense").get_data(as_text=True)
     assert "odense@example.com" in national and "tovholder@example.com" not in national
+
+
+def test_inviting_an_email_of_another_municipality_does_not_confirm_the_account(clocked: Flask) -> None:
+    """Probe I1: the refusal for an account outside the scope names neither the account nor where it is."""
+    coordinator = as_user(clocked, "tovholder@example.com")
+    elsewhere = invite(clocked, coordinator, email="odense@example.com")
+    assert elsewhere.status_code == 400
+    page = elsewhere.get_data(as_text=True)
+    assert "Der findes allerede en bruger" not in page and "Kontakt en administrator" in page
+    own = invite(clocked, coordinator, email="tovholder@example.com")  # within the scope it may say so
+    assert own.status_code == 400 and "Der findes allerede en bruger" in own.get_data(as_text=True)

@@ -181,3 +181,24 @@ def test_the_client_page_starts_the_intake_and_lists_the_reports(app: Flask, cli
     post(client, url(worker, "2008-08"), intake_answers(), "submit")
     page = client.get(f"/skp/clients/{worker}").get_data(as_text=True)
     assert "Start indskrivning" not in page and 'data-period="2008-08"' in page
+
+
+def test_another_clients_submission_token_never_answers_for_this_report(app: Flask, client: FlaskClient,
+                                                                       worker: str) -> None:
+    """Probe I8: a token is looked up within the client, so a foreign token is not a 'replay'."""
+    with app.app_context():
+        other = factories.client(db.session.scalar(select(factories.User)), "Kat 3")
+    first = form_state(client, url(other, "2008-08"))
+    from forms import to_formdata
+
+    assert client.post(url(other, "2008-08"), data={**to_formdata(DEFINITION, intake_answers()), **first,
+                                                    "action": "submit"}).status_code == 302
+    reused = {**form_state(client, url(worker, "2008-08")), "submission_token": first["submission_token"]}
+    response = client.post(url(worker, "2008-08"), data={**to_formdata(DEFINITION, intake_answers(q3=2)), **reused,
+                                                          "action": "submit"})
+    # Not "already submitted": the answers come back to be sent again (the token column is unique).
+    assert response.status_code == 409 and "allerede indsendt" not in response.get_data(as_text=True)
+    assert len(reports(app)) == 1
+    again = {**to_formdata(DEFINITION, intake_answers(q3=2)), **form_state(client, url(worker, "2008-08"))}
+    retry = client.post(url(worker, "2008-08"), data={**again, "action": "submit"})
+    assert retry.status_code == 302 and {r.answers.get("q3") for r in reports(app)} >= {2}
