@@ -20,7 +20,7 @@ from exports.sheets_common import (
     month_value,
     months_of,
 )
-from exports.sheets_survey import WAVES
+from exports.sheets_survey import WAVES, latest_waves
 
 ALL = "alle"
 #: Alpha is not reported on fewer complete answers than this (D23): shown as "for få".
@@ -113,10 +113,14 @@ class ScaleSheet:
               "antal_besvaret", "antal_items", "prorateret"]
 
     def __init__(self, specs: list[ScaleSpec], caseworker: ScaleSpec | None, pseudonyms: Pseudonymizer,
-                 date_mode: str, alpha: AlphaTable, *, named: bool = True) -> None:
+                 date_mode: str, alpha: AlphaTable, *, named: bool = True, paired: Any = None) -> None:
         """``named=False`` (the anonymised export): SKP rows carry the course pseudonym only, not the
-        client's (which would link a client's courses)."""
+        client's (which would link a client's courses). ``paired``: an
+        :class:`exports.sheets_paired.PairedSheet` that gets every SKP score as it is computed."""
         self.named = named
+        self.paired = paired
+        #: Earlier caseworker responses of a wave kind left out (only the latest counts).
+        self.survey_dropped = [0]
         self.specs = specs
         self.caseworker = caseworker
         self.p = pseudonyms
@@ -161,12 +165,16 @@ class ScaleSheet:
                     row = self._row("indberetning", person, self.p.course(record.course_id),
                                     m.type, when, spec, answers)
                     if row is not None:
+                        if self.paired is not None:
+                            self.paired.add(spec.key, m, row[6])
                         yield row
 
     def survey_rows(self, records: Iterable[SurveyRecord]) -> Iterator[list[object]]:
+        """The caseworker scale per response: the latest response of each wave kind per caseworker,
+        the same responses as the wide sheet "Sagsbehandlere" (:func:`latest_waves`)."""
         if self.caseworker is None:
             return
-        for record in records:
+        for record in latest_waves(records, self.survey_dropped):
             if record.wave_kind not in WAVES:
                 continue
             when = month_value(month_index(record.wave_month), None, "year_month")

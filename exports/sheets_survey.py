@@ -35,6 +35,26 @@ def caseworker_scale(definition: Any) -> ScaleSpec | None:
                      tuple(items), missing_codes=tuple(missing), value_range=(min(valid), max(valid)))
 
 
+def latest_waves(records: Iterable[SurveyRecord], dropped: list[int] | None = None) -> Iterator[SurveyRecord]:
+    """Per caseworker, the latest response of each wave kind (records ordered by caseworker, then
+    wave): what every caseworker sheet holds, so "Sagsbehandlere", the caseworker rows of "Skalaer"
+    and their alpha count the same responses. Earlier responses of the same kind are counted in
+    ``dropped[0]`` when given."""
+    for _, group in groupby(records, key=lambda r: r.user_id):
+        latest: dict[str, SurveyRecord] = {}
+        seen = 0
+        for record in group:
+            latest[record.wave_kind] = record
+            seen += 1
+        if dropped is not None:
+            dropped[0] += seen - len(latest)
+        yield from sorted(latest.values(), key=_wave_order)
+
+
+def _wave_order(record: SurveyRecord) -> tuple[int, int]:
+    return (0 if record.wave_kind == "baseline" else 1, record.wave_id)
+
+
 def wave_sections(definition: Any, kind: str) -> list[str]:
     return list(definition.section_keys(kind))
 

@@ -17,8 +17,9 @@ Sheets (Danish names, in order)
 ``Indberetninger`` one row per client-month; ``Forløb`` one row per course (intake and closing
 answers, derived variables of spec §5.3, Isbryder flag and its components, §5.4);
 ``Sagsbehandlere`` one row per caseworker, baseline and follow-up side by side; ``Skalaer`` one
-row per measurement and scale (long format); ``Reliabilitet`` Cronbach's alpha with n per scale
-and measurement; ``Kodebog`` one row per column of every data sheet; ``Om udtrækket``.
+row per measurement and scale (long format); ``Parret`` one row per course with the scale scores at
+intake, every fourth month and closing side by side (:mod:`exports.sheets_paired`); ``Reliabilitet``
+Cronbach's alpha with n per scale and measurement; ``Kodebog`` one row per column of every data sheet; ``Om udtrækket``.
 
 Values
 ------
@@ -58,6 +59,7 @@ from exports.sheets_common import (
     write_codebook,
 )
 from exports.sheets_courses import CourseSheet, quasi_raw
+from exports.sheets_paired import PairedSheet
 from exports.sheets_reports import ReportSheet
 from exports.sheets_scales import AlphaTable, ScaleSheet
 from exports.sheets_survey import SurveySheet, caseworker_scale
@@ -84,6 +86,7 @@ SHEETS = {
     "courses": "Forløb",
     "survey": "Sagsbehandlere",
     "scales": "Skalaer",
+    "paired": "Parret",
     "alpha": "Reliabilitet",
     **EFFECT_SHEETS,
     "codebook": "Kodebog",
@@ -108,6 +111,9 @@ class ExportOptions:
     mode: str = "anonymised"
     legal_basis: str = ""
     recipient: str = ""
+    #: An :class:`exports.statistics.StatisticsFiles` that keeps the data sheets' rows for
+    #: .sav/.dta/.csv (the same rows as the workbook); None = the workbook only.
+    statistics: Any = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -126,6 +132,9 @@ class ExportResult:
     withheld_texts: int
     definition_versions: dict[str, list[int]]
     disclosure: dict[str, Any] | None = None
+    #: With statistics files (:mod:`exports.statistics`): the files written and seconds per format.
+    files: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 Progress = Callable[[str, int], None]
@@ -175,15 +184,17 @@ def build_workbook(
     released = None
     if anonymised:
         plan, released = _protect(quasi_reports or reports, loader, report)
-    with (_few_collections(), Workbook(target, zip64=options.zip64) as book,
-          RowSpool() as course_rows, RowSpool() as scale_rows):
+    with (_few_collections(), Workbook(target, zip64=options.zip64) as xlsx_book,
+          RowSpool() as course_rows, RowSpool() as scale_rows, RowSpool() as paired_rows):
+        book = xlsx_book if options.statistics is None else options.statistics.tee(xlsx_book)
         data = ReportSheet(skp_definition, skp_allow, p, date_mode, loader, released)
         courses = CourseSheet(skp_definition, skp_allow, p, date_mode, loader, released,
                               plan.declaration if plan else None)
         cw_scale = caseworker_scale(caseworker_definition)
         alpha = AlphaTable()
         specs: list[ScaleSpec] = scale_specs(skp_definition)
-        scales = ScaleSheet(specs, cw_scale, p, date_mode, alpha, named=not anonymised)
+        paired = PairedSheet(specs)
+        scales = ScaleSheet(specs, cw_scale, p, date_mode, alpha, named=not anonymised, paired=paired)
         effects = EffectCollector(specs, loader)  # effect evaluation (D26): one course at a time, sheets below
 
         # One pass over the reports: the data sheet is written as it goes, the course and scale
@@ -202,6 +213,7 @@ def build_workbook(
                     report(SHEETS["reports"], n)
             course_rows.add(courses.course_row(course))
             scale_rows.extend(scales.course_rows(course, loader))
+            paired_rows.add(paired.course_row(p.course(course[0].course_id)))
             effects.add(course)
         codebook += data.codebook(SHEETS["reports"])
 
@@ -227,6 +239,11 @@ def build_workbook(
         codebook += scales.codebook(SHEETS["scales"])
         report(SHEETS["scales"], book.row_counts[SHEETS["scales"]])
 
+        book.add_sheet(SHEETS["paired"], paired.header)
+        for row in paired.rows(paired_rows):
+            book.write_row(row)
+        codebook += paired.codebook(SHEETS["paired"])
+
         book.add_sheet(SHEETS["alpha"], AlphaTable.header)
         for row in alpha.rows():
             book.write_row(row)
@@ -236,11 +253,13 @@ def build_workbook(
 
         book.add_sheet(SHEETS["codebook"], CodebookRow.header)
         write_codebook(book, codebook)
+        if options.statistics is not None:
+            options.statistics.codebook = list(codebook)
 
         counts = dict(book.row_counts)
         book.add_sheet(SHEETS["about"], ["Emne", "Beskrivelse"], freeze_header=False)
         for row in _about_rows(options, counts, versions, skp_allow, cw_allow, courses.municipality_counts, plan,
-                               released.late if released is not None else 0):
+                               released.late if released is not None else 0, scales.survey_dropped[0]):
             book.write_row(row)
         book.close()
         result = ExportResult(
@@ -319,7 +338,7 @@ def _tracked(records: Iterable[Any], seen: set[int]) -> Iterable[Any]:
 def _about_rows(options: ExportOptions, counts: Mapping[str, int], versions: Mapping[str, set[int]],
                 skp_allow: AllowList, cw_allow: AllowList,
                 municipality_counts: Mapping[str, Counter[str]], plan: DisclosurePlan | None,
-                late: int) -> Iterable[list[object]]:
+                late: int, survey_dropped: int = 0) -> Iterable[list[object]]:
     anonymised = plan is not None
     protection = "Anonymisering" if anonymised else "Databeskyttelse"
     yield ["Udtrukket", options.created_at.strftime("%Y-%m-%d %H:%M UTC")]
@@ -337,9 +356,7 @@ def _about_rows(options: ExportOptions, counts: Mapping[str, int], versions: Map
             yield [f"Filter: {label}", value]
     else:
         yield ["Filtre", "Ingen"]
-    yield ["Filtre og sagsbehandlere", "Månedsfiltrene gælder kun indberetningerne (Indberetninger, Forløb, Skalaer "
-                                       "for klienter). Sagsbehandlerundersøgelsen udleveres med alle målinger i "
-                                       "kommune-udvalget, uanset måned."]
+    yield from _scope_rows(options, survey_dropped)
     yield ["Pseudonymer", options.pseudonyms.describe()]
     if anonymised:
         yield ["Pseudonymtyper", "F = forløb, S = sagsbehandler, E = enhed. Klient og SKP-medarbejder udleveres ikke "
@@ -375,3 +392,31 @@ def _about_rows(options: ExportOptions, counts: Mapping[str, int], versions: Map
         yield ["Undertrykkelseslog", line]
     for row in table.as_rows(corner="Forløb pr. kommune"):
         yield ["Optælling", " | ".join("" if v is None else str(v) for v in row)]
+
+
+def _scope_rows(options: ExportOptions, survey_dropped: int) -> Iterable[list[object]]:
+    """Which sheet each filter applies to, and which caseworker responses the caseworker sheets hold."""
+    client = f"{SHEETS['reports']}, {SHEETS['courses']}, {SHEETS['scales']} (kilde = indberetning), " \
+             f"{SHEETS['paired']}, {SHEETS['alpha']} (klientskalaer)"
+    caseworker = f"{SHEETS['survey']}, {SHEETS['scales']} (kilde = sagsbehandler), {SHEETS['alpha']} " \
+                 "(sagsbehandler_koordinering)"
+    months = [label for label in ("Fra måned", "Til måned")
+              if options.filters.get(label) not in (None, "", "Ingen grænse")]
+    if months:
+        yield ["Filtre, der ikke gælder alle ark", f"{' og '.join(months)} gælder kun indberetningerne ({client}). "
+                                                   f"Sagsbehandlerarkene ({caseworker}) har alle målinger i "
+                                                   "kommune-udvalget, uanset måned."]
+    else:
+        yield ["Filtre, der ikke gælder alle ark", "Månedsfiltre (når de bruges) gælder kun indberetningerne "
+                                                   f"({client}), ikke sagsbehandlerarkene ({caseworker})."]
+    if options.mode == "anonymised":
+        yield ["Filtre, der ikke gælder alle ark", "Datoformatet gælder ikke det anonymiserede udtræk: tid er måneder "
+                                                   "siden kontaktstart; kalendertid kun generaliseret på Forløb. "
+                                                   "Sagsbehandlernes målinger står med startmåned (ÅÅÅÅ-MM)."]
+    yield ["Sagsbehandlerark", f"{caseworker} bygger på de samme besvarelser: pr. sagsbehandler den seneste "
+                               "besvarelse af hver måling (baseline, opfølgning). "
+                               + (f"{survey_dropped} tidligere besvarelser af samme måling er udeladt."
+                                  if survey_dropped else "Ingen sagsbehandler har besvaret samme måling to gange.")]
+    yield ["Parret", f"Arket {SHEETS['paired']} har én række pr. forløb med skalascorerne ved indskrivning, hver "
+                     "fjerde måned efter kontaktstart (m4, m8 …) og ved afslutning side om side, til parret t-test. "
+                     f"Samme scorer som {SHEETS['scales']}."]

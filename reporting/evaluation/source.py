@@ -23,6 +23,11 @@ event records.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import os
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +39,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import case, or_, select
 
 from exports.pseudonyms import Pseudonymizer
+from exports.statistics import FORMATS, StatisticsFiles
 from exports.workbook import ExportOptions, ExportResult, ReportRecord, SurveyRecord, build_workbook
 from reporting.auth.scope import scope_filter
 from reporting.core import audit
@@ -49,6 +55,15 @@ YIELD_PER = 1000
 PSEUDONYM_MODES = {"keyed": "Nøglede (stabile på tværs af udtræk)", "random": "Tilfældige for dette udtræk"}
 DATE_MODES = {"year_month": "År-måned (ÅÅÅÅ-MM)", "months_since_start": "Måneder siden kontaktstart"}
 EXPORT_MODES = {"anonymised": "Anonymiseret (k ≥ 5)", "pseudonymised": "Pseudonymiserede mikrodata"}
+#: File formats: the workbook, or a zip with statistics files (exports/statistics.py) built from the
+#: same rows. ``zip`` holds the workbook, .sav, .dta and .csv; the others one format each (CLI).
+FILE_FORMATS = {
+    "xlsx": "Excel-fil (.xlsx)",
+    "zip": "Statistikfiler i en zip: SPSS (.sav), Stata (.dta) og CSV med kodebog, samt Excel-filen",
+    "sav": "SPSS (.sav) med kodebog, i en zip",
+    "dta": "Stata (.dta) med kodebog, i en zip",
+    "csv": "CSV med kodebog, i en zip",
+}
 
 
 @dataclass(frozen=True)
@@ -64,8 +79,11 @@ class ExportRequest:
     mode: str = "anonymised"
     legal_basis: str = ""
     recipient: str = ""
+    file_format: str = "xlsx"
 
     def __post_init__(self) -> None:
+        if self.file_format not in FILE_FORMATS:
+            raise ValueError(f"file_format must be one of {', '.join(FILE_FORMATS)}")
         if self.mode not in EXPORT_MODES:
             raise ValueError(f"mode must be one of {', '.join(EXPORT_MODES)}")
         if self.mode == "pseudonymised" and not (self.legal_basis.strip() and self.recipient.strip()):
@@ -90,6 +108,7 @@ class ExportRequest:
             "Datoer": DATE_MODES[self.date_mode] if self.mode == "pseudonymised" else "Måneder siden kontaktstart; "
                       "kalendertid kun generaliseret på arket Forløb",
             "Fritekst": "Medtaget efter valg (scannet)" if self.include_free_text else "Ikke medtaget",
+            "Filformat": FILE_FORMATS[self.file_format],
         }
         return filters
 
@@ -215,22 +234,71 @@ def run_export(target: str | Path | IO[bytes], request: ExportRequest, *, scope:
         known_terms=known_terms(scope, request) if request.include_free_text else (), filters=filters,
         mode=request.mode, legal_basis=request.legal_basis, recipient=request.recipient,
     )
-    result = build_workbook(
-        str(target) if isinstance(target, Path) else target,
-        reports=lambda: report_records(scope, request), survey=lambda: survey_records(scope, request),
-        skp_definition=get_definition("skp_monthly"), caseworker_definition=get_definition("caseworker"),
-        options=options, definition_loader=get_definition, progress=progress,
-        quasi_reports=lambda: quasi_records(scope, request),
-    )
+    def build(into: str | IO[bytes]) -> ExportResult:
+        return build_workbook(
+            into, reports=lambda: report_records(scope, request), survey=lambda: survey_records(scope, request),
+            skp_definition=get_definition("skp_monthly"), caseworker_definition=get_definition("caseworker"),
+            options=options, definition_loader=get_definition, progress=progress,
+            quasi_reports=lambda: quasi_records(scope, request),
+        )
+
+    if request.file_format == "xlsx":
+        result = build(str(target) if isinstance(target, Path) else target)
+    else:
+        result = _statistics_zip(target, request.file_format, options, build, progress)
     extra = ({"legal_basis": request.legal_basis, "recipient": request.recipient}
              if request.mode == "pseudonymised" else {"disclosure": result.disclosure})
     audit.record("data_exported" if request.mode == "anonymised" else "pseudonymised_data_exported", "export", "",
                  user_id=user_id,
                  municipality_id=request.municipality_id if request.municipality_id is not None else scope,
                  filters=filters, row_counts=result.row_counts, sha256=result.sha256, bytes=result.bytes_written,
-                 withheld_texts=result.withheld_texts, via=via, mode=request.mode, **extra)
+                 withheld_texts=result.withheld_texts, via=via, mode=request.mode, file_format=request.file_format,
+                 files=result.files, **extra)
     db.session.commit()
     return result
+
+
+def _statistics_zip(target: str | Path | IO[bytes], file_format: str, options: ExportOptions,
+                    build: Callable[[str], ExportResult], progress: Callable[[str, int], None] | None) -> ExportResult:
+    """The workbook built once, with its data sheets' rows kept (:class:`exports.statistics.StatisticsFiles`),
+    then a zip of the statistics files (and, for ``zip``, the workbook): the same rows in every file.
+    Temporary files stay beside ``target`` (the 0700 export folder for the web download)."""
+    formats = FORMATS if file_format == "zip" else (file_format,)
+    directory = str(Path(target).parent) if isinstance(target, str | Path) else None
+    with StatisticsFiles(formats, directory=directory) as statistics:
+        options.statistics = statistics
+        handle, xlsx = tempfile.mkstemp(suffix=".xlsx", dir=directory)
+        os.close(handle)
+        try:
+            result = build(xlsx)
+            if progress is not None:
+                progress("Statistikfiler", 0)
+            with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+                files = []
+                if file_format == "zip":
+                    archive.write(xlsx, "skp-udtraek.xlsx")
+                    files.append("skp-udtraek.xlsx")
+                files += statistics.write(archive)
+        finally:
+            os.unlink(xlsx)
+            options.statistics = None
+    digest, size = _digest(target)
+    return dataclasses.replace(result, sha256=digest, bytes_written=size, files=files, seconds=dict(statistics.seconds))
+
+
+def _digest(target: str | Path | IO[bytes]) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    if isinstance(target, str | Path):
+        with open(target, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    else:
+        target.seek(0)
+        while chunk := target.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def parse_month(text: str | None) -> Period | None:
@@ -242,7 +310,10 @@ def parse_month(text: str | None) -> Period | None:
 
 @click.command("export")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The .xlsx file to write.")
+              help="The file to write (.xlsx, or a .zip for the statistics formats).")
+@click.option("--format", "file_format", type=click.Choice(list(FILE_FORMATS)), default="xlsx", show_default=True,
+              help="xlsx: the workbook; zip: workbook + SPSS .sav + Stata .dta + CSV with the codebook; "
+                   "sav, dta, csv: that format with the codebook, in a zip. Same rows and anonymisation in all.")
 @click.option("--municipality", default=None, help="Municipality name (default: the whole country).")
 @click.option("--from", "first", default=None, help="First month, YYYY-MM.")
 @click.option("--to", "last", default=None, help="Last month, YYYY-MM.")
@@ -256,7 +327,8 @@ def parse_month(text: str | None) -> Period | None:
 @click.option("--recipient", default="", help="The named recipient of pseudonymised microdata (recorded).")
 @with_appcontext
 def export_command(out: Path, municipality: str | None, first: str | None, last: str | None, pseudonyms: str,
-                   date_mode: str, free_text: bool, pseudonymised: bool, legal_basis: str, recipient: str) -> None:
+                   date_mode: str, free_text: bool, pseudonymised: bool, legal_basis: str, recipient: str,
+                   file_format: str) -> None:
     """Write the evaluators' workbook (the same file as the web download): anonymised (k ≥ 5) by
     default, or pseudonymised microdata for a named recipient with a legal basis."""
     municipality_id = None
@@ -267,13 +339,17 @@ def export_command(out: Path, municipality: str | None, first: str | None, last:
         municipality_id = found
     try:
         request = ExportRequest(municipality_id, parse_month(first), parse_month(last), pseudonyms, date_mode,
-                                free_text, "pseudonymised" if pseudonymised else "anonymised", legal_basis, recipient)
+                                free_text, "pseudonymised" if pseudonymised else "anonymised", legal_basis, recipient,
+                                file_format)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     result = run_export(out, request, scope=None, user_id=None, via="cli")
     counts = ", ".join(f"{sheet}: {rows}" for sheet, rows in result.row_counts.items())
     click.echo(f"Skrevet: {out} ({result.bytes_written} bytes, SHA-256 {result.sha256})")
     click.echo(f"Rækker: {counts}")
+    if result.files:
+        seconds = ", ".join(f"{fmt} {s:.2f} s" for fmt, s in result.seconds.items())
+        click.echo(f"Filer: {', '.join(result.files)} (statistikfiler: {seconds})")
     if result.disclosure is not None:
         d = result.disclosure
         click.echo(f"Anonymisering: k = {d['k']}, {d['suppressed_values']} værdier undertrykt i "
@@ -281,5 +357,5 @@ def export_command(out: Path, municipality: str | None, first: str | None, last:
                    "; for få forløb til k = 5: rækkedata om klienter udeladt"))
 
 
-__all__ = ["EXPORT_MODES", "ExportRequest", "count_reports", "export_command", "parse_month", "quasi_records",
-           "report_records", "run_export", "survey_records"]
+__all__ = ["EXPORT_MODES", "FILE_FORMATS", "ExportRequest", "count_reports", "export_command", "parse_month",
+           "quasi_records", "report_records", "run_export", "survey_records"]

@@ -1,9 +1,10 @@
 """The coordinator's "Udtræk" pages: choose filters, build the evaluators' workbook, download it.
 
 The file is built in a background thread (:func:`reporting.evaluation.source.run_export`) into
-``<instance>/exports/<job id>.xlsx``; the job's state lives beside it in ``<job id>.json`` so any
-worker process can answer the status page. The status page is polled by a small static script
-(no inline script; strict CSP) and also works without JavaScript through its "Opdater" link.
+``<instance>/exports/<job id>.xlsx`` (or ``.zip`` with the SPSS, Stata and CSV files); the job's
+state lives beside it in ``<job id>.json`` so any worker process can answer the status page. The
+status page is polled by a small static script (no inline script; strict CSP) and also works
+without JavaScript through its "Opdater" link.
 Only the coordinator who started a job can see or download it; the file is deleted after the
 download, and every job file older than :data:`MAX_AGE_SECONDS` is deleted when the app starts,
 when a job starts or the page is opened, and by the ``cleanup`` command (cron). The folder is
@@ -51,6 +52,7 @@ from reporting.evaluation.keys import KeyInEnvironment, current_key, end_evaluat
 from reporting.evaluation.source import (
     DATE_MODES,
     EXPORT_MODES,
+    FILE_FORMATS,
     PSEUDONYM_MODES,
     ExportRequest,
     count_reports,
@@ -62,6 +64,8 @@ bp = Blueprint("exports", __name__, url_prefix="/coordinator/export")
 
 MAX_AGE_SECONDS = 3600
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The page offers the workbook and the zip with every statistics format (the CLI also one format each).
+PAGE_FORMATS = ("xlsx", "zip")
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{24}")
 _MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH_MESSAGE = "Skriv måneden som ÅÅÅÅ-MM."
@@ -80,6 +84,8 @@ class ExportForm(FlaskForm):
     free_text = BooleanField("Medtag fritekst (scannes; tekster med mulige identifikatorer udelades)")
     mode = RadioField("Udtrækstype", choices=[SelectChoice(k, v) for k, v in EXPORT_MODES.items()],
                       default="anonymised")
+    file_format = RadioField("Filformat", choices=[SelectChoice(k, FILE_FORMATS[k]) for k in PAGE_FORMATS],
+                             default="xlsx")
     legal_basis = StringField("Hjemmel (fx databehandleraftale eller tilladelse)", validators=[Optional()])
     recipient = StringField("Navngiven modtager", validators=[Optional()])
 
@@ -120,8 +126,9 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def _paths(directory: Path, job_id: str) -> tuple[Path, Path]:
-    return directory / f"{job_id}.xlsx", directory / f"{job_id}.json"
+def _paths(directory: Path, job_id: str, extension: str = "xlsx") -> tuple[Path, Path]:
+    """The job's file (``.xlsx`` or ``.zip``) and its state file."""
+    return directory / f"{job_id}.{'xlsx' if extension == 'xlsx' else 'zip'}", directory / f"{job_id}.json"
 
 
 def _write_meta(path: Path, meta: dict[str, Any]) -> None:
@@ -162,7 +169,7 @@ def _run_job(app: Any, job_id: str, request: ExportRequest, scope: int | None, u
              total: int) -> None:
     """Thread body: build the file, keep the job's state current, never leave a partial file."""
     with app.app_context():
-        xlsx, meta_path = _paths(_dir(), job_id)
+        xlsx, meta_path = _paths(_dir(), job_id, request.file_format)
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         last_write = [0.0]
 
@@ -216,7 +223,8 @@ def start_job(request: ExportRequest, scope: int | None, user_id: int) -> str:
     directory = _dir()
     total = count_reports(scope, request)
     _write_meta(_paths(directory, job_id)[1], {"id": job_id, "user_id": user_id, "status": "running",
-                                              "total": total, "rows": 0, "sheet": "", "started": time.time()})
+                                              "total": total, "rows": 0, "sheet": "", "started": time.time(),
+                                              "format": request.file_format})
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     thread = threading.Thread(target=_run_job, args=(app, job_id, request, scope, user_id, total),
                               name=f"export-{job_id[:6]}", daemon=True)
@@ -313,14 +321,15 @@ def start():  # type: ignore[no-untyped-def]
         request = ExportRequest(municipality_id, parse_month(form.first.data), parse_month(form.last.data),
                                 form.pseudonyms.data, form.date_mode.data, bool(form.free_text.data),
                                 form.mode.data or "anonymised", (form.legal_basis.data or "").strip(),
-                                (form.recipient.data or "").strip())
+                                (form.recipient.data or "").strip(),
+                                form.file_format.data if form.file_format.data in PAGE_FORMATS else "xlsx")
     except ValueError:
         form.last.errors = ["Til-måneden skal ligge efter fra-måneden."]
         return _page(form, 400)
     cleanup(_dir())
-    if _busy(current_user.id):
-        return render_template("error.html", status=429, title="Der laves allerede udtræk",
-                               text=BUSY), 429
+    if _busy(current_user.id):  # the form again, with the reason as an error alert (and what was chosen)
+        flash(BUSY, "error")
+        return _page(form, 429)
     job_id = start_job(request, scope, current_user.id)
     return redirect(url_for("exports.job", job_id=job_id))
 
@@ -351,10 +360,11 @@ def download(job_id: str):  # type: ignore[no-untyped-def]
     if meta is None or meta.get("status") != "done":
         flash("Udtrækket findes ikke længere. Lav et nyt.", "info")
         return redirect(url_for("exports.index"))
-    xlsx, meta_path = _paths(_dir(), job_id)
+    extension = "xlsx" if meta.get("format", "xlsx") == "xlsx" else "zip"
+    xlsx, meta_path = _paths(_dir(), job_id, extension)
     if not xlsx.exists():
         return redirect(url_for("exports.index"))
-    name = time.strftime("skp-udtraek-%Y-%m-%d.xlsx", time.gmtime(meta.get("started", time.time())))
+    name = time.strftime(f"skp-udtraek-%Y-%m-%d.{extension}", time.gmtime(meta.get("started", time.time())))
     meta["status"] = "downloaded"  # one download: a second request is refused even before the file is gone
     _write_meta(meta_path, meta)
     size = xlsx.stat().st_size
@@ -369,7 +379,7 @@ def download(job_id: str):  # type: ignore[no-untyped-def]
             xlsx.unlink(missing_ok=True)
             meta_path.unlink(missing_ok=True)
 
-    response = Response(stream(), mimetype=XLSX, direct_passthrough=True)
+    response = Response(stream(), mimetype=XLSX if extension == "xlsx" else "application/zip", direct_passthrough=True)
     response.headers["Content-Length"] = str(size)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
