@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -174,3 +175,45 @@ def test_the_export_knows_the_parts_due_exactly_as_the_report_form_did(app: Flas
             due = resolve(clients[record.client_id], Period.of(record.period), record.closes_course).due
             assert (record.sections, record.reask) == (due.sections, due.reask), record.period
         assert any(record.reask for record in records), "the seed should hold a course waiting for Q17"
+
+
+def test_the_statistics_files_come_from_the_page_and_the_cli(app: Flask, tmp_path: Path) -> None:
+    import pandas as pd
+    import pyreadstat
+
+    _seed(app)
+    client = app.test_client()
+    login(client, "coord@example.com")
+    page = client.get("/coordinator/export").get_data(as_text=True)
+    assert 'name="file_format"' in page and "SPSS (.sav)" in page
+    download = _wait_for_download(client, _start(client, file_format="zip"))
+    response = client.get(download)
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert ".zip" in response.headers["Content-Disposition"]
+    data = response.get_data()
+    response.close()
+    folder = tmp_path / "web"
+    folder.mkdir()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        archive.extractall(folder)
+    assert {"skp-udtraek.xlsx", "kodebog.csv", "om_udtraekket.csv", "forloeb.sav", "forloeb.dta", "forloeb.csv",
+            "parret.sav", "indberetninger.dta"} <= names
+    book = openpyxl.load_workbook(folder / "skp-udtraek.xlsx", read_only=True)
+    rows = list(book["Forløb"].iter_rows(values_only=True))
+    sav, meta = pyreadstat.read_sav(folder / "forloeb.sav", user_missing=True)
+    assert len(sav) == len(rows) - 1 and list(sav.columns) == list(rows[0])
+    assert len(pd.read_stata(folder / "forloeb.dta", convert_categoricals=False)) == len(sav)
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "data_exported")).one()
+        assert event.details["sha256"] == hashlib.sha256(data).hexdigest()
+        assert event.details["file_format"] == "zip" and "forloeb.dta" in event.details["files"]
+    assert not list((Path(app.instance_path) / "exports").iterdir())  # no scratch file left behind
+
+    out = tmp_path / "stata.zip"
+    result = app.test_cli_runner().invoke(args=["export", "--out", str(out), "--format", "dta"])
+    assert result.exit_code == 0, result.output
+    assert "statistikfiler: dta" in result.output
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+    assert "forloeb.dta" in names and "kodebog.csv" in names and not any(n.endswith(".sav") for n in names)
