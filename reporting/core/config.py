@@ -126,6 +126,7 @@ class Settings:
             "LOGIN_FAILURES_PER_ADDRESS": _int("LOGIN_FAILURES_PER_ADDRESS", 50),
             # Export jobs running at once, across all coordinators (reporting/evaluation/views.py).
             "EXPORT_MAX_JOBS": _int("EXPORT_MAX_JOBS", 2),
+            **strong_login(),
         }
 
 
@@ -139,6 +140,33 @@ def _networks(name: str) -> str:
     except ValueError as exc:
         raise ConfigError(f"{name} must list IP addresses or networks, comma-separated, got {raw!r}") from exc
     return raw
+
+
+def strong_login() -> dict[str, object]:
+    """Second factor, password reset and single sign-on (D25; reporting/auth/mfa.py, sso.py)."""
+    roles = os.environ.get("MFA_REQUIRED_ROLES")
+    return {
+        # Roles that must use a second factor (TOTP); "" = none. Admins also count as coordinators.
+        "MFA_REQUIRED_ROLES": "coordinator,admin" if roles is None else roles.strip(),
+        # Fernet key for the stored TOTP secrets; empty = derived from SECRET_KEY (rotating the secret
+        # key then makes every user enrol again). Make one with
+        # python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+        "MFA_ENCRYPTION_KEY": os.environ.get("MFA_ENCRYPTION_KEY", "").strip(),
+        # How long a "Glemt adgangskode?" link works.
+        "PASSWORD_RESET_MINUTES": _int("PASSWORD_RESET_MINUTES", 60),
+        # Reset mails per typed e-mail within LOGIN_THROTTLE_WINDOW_SECONDS.
+        "PASSWORD_RESETS_PER_ACCOUNT": _int("PASSWORD_RESETS_PER_ACCOUNT", 3),
+        # OpenID Connect: SSO is on when issuer, client id and secret are all set.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip().rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", "").strip(),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", "").strip(),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES", "").strip() or "openid email profile",
+        # The acr the identity provider must assert (e.g. an NSIS level); empty = not checked, and
+        # then the service's own second-factor rules apply after an SSO login too.
+        "OIDC_REQUIRED_ACR": os.environ.get("OIDC_REQUIRED_ACR", "").strip(),
+        # The button text on the login page.
+        "OIDC_LABEL": os.environ.get("OIDC_LABEL", "").strip() or "Log ind med kommunens login",
+    }
 
 
 def service_identity() -> dict[str, str]:

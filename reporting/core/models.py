@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reporting.core.extensions import UTCDateTime, db
@@ -37,6 +38,8 @@ class Municipality(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: False: the municipality's users log in only through single sign-on (when SSO is configured).
+    password_login: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
 
     units: Mapped[list[Unit]] = relationship(back_populates="municipality", order_by="Unit.name")
 

@@ -1,4 +1,5 @@
-"""Run-time settings an administrator may change: reminder days, escalation day, audit retention.
+"""Run-time settings an administrator may change: reminder days, escalation day, audit retention,
+and whether every user must use a second factor.
 
 Each setting is text in the ``setting`` table and parsed on read; a missing row gives the default.
 :func:`parse` refuses bad values with a Danish :class:`SettingError` message.
@@ -20,6 +21,8 @@ from reporting.core.models import utcnow
 REMINDER_DAYS = "reminder_days"
 ESCALATION_DAY = "escalation_day"
 AUDIT_RETENTION_MONTHS = "audit_retention_months"
+MFA_FOR_EVERYONE = "mfa_for_everyone"
+YES_NO = (("nej", "Nej"), ("ja", "Ja"))
 
 
 class Setting(db.Model):
@@ -56,6 +59,13 @@ def _months(text: str) -> int:
     return int(text)
 
 
+def _yes_no(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in {"ja", "nej"}:
+        raise SettingError("Vælg ja eller nej.")
+    return value == "ja"
+
+
 def _default_escalation_day() -> str:
     return str(min(int(current_app.config.get("DEADLINE_DAY", 15)) + 1, 28))
 
@@ -67,8 +77,12 @@ class SettingSpec:
     hint: str
     parse: Callable[[str], object]
     default: Callable[[], str]
+    #: (value, label) pairs when the setting is a choice (shown as a select), else None (a text field).
+    choices: tuple[tuple[str, str], ...] | None = None
 
     def render(self, value: object) -> str:
+        if isinstance(value, bool):
+            return "ja" if value else "nej"
         return ", ".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
 
 
@@ -84,6 +98,10 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(AUDIT_RETENTION_MONTHS, "Opbevaring af log (måneder)",
                     "Loghændelser ældre end dette slettes af det daglige job purge-audit.",
                     _months, lambda: "24"),
+        SettingSpec(MFA_FOR_EVERYONE, "Totrinslogin for alle",
+                    "Ja: alle brugere skal logge ind med en engangskode fra en app (totrinslogin), ikke kun "
+                    "koordinatorer og administratorer. Gælder fra brugerens næste login.",
+                    _yes_no, lambda: "nej", YES_NO),
     )
 }
 
@@ -126,3 +144,7 @@ def escalation_day() -> int:
 
 def audit_retention_months() -> int:
     return get(AUDIT_RETENTION_MONTHS)  # type: ignore[return-value]
+
+
+def mfa_for_everyone() -> bool:
+    return get(MFA_FOR_EVERYONE)  # type: ignore[return-value]
