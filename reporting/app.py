@@ -91,7 +91,7 @@ def _init_compression(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from reporting import assets, main
     from reporting.audit import views as audit_views
-    from reporting.auth import invitations, login
+    from reporting.auth import invitations, login, mfa, password_reset, sso
     from reporting.coordination import dashboard, organisation, outbox, people, quality, transfers
     from reporting.evaluation import effect as effect_page
     from reporting.evaluation import views as export_views
@@ -102,7 +102,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (main, login, assets, clients, reports, dashboard, quality, people, invitations, organisation,
                    audit_views, reopen, questionnaire_views, survey_views, survey_admin, export_views, transfers,
-                   outbox):
+                   outbox, mfa, password_reset, sso):
         app.register_blueprint(module.bp)
     app.register_blueprint(effect_page.bp)  # Effektmåling (D26)
     assets.init_app(app)

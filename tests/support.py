@@ -26,6 +26,8 @@ def base_config(database_url: str) -> dict[str, object]:
         "PASSWORD_HASH_PROFILE": "fast",
         # Tests move the clock by months within one login; the absolute lifetime has its own tests.
         "SESSION_MAX_HOURS": 24 * 365 * 100,
+        # Tests log in with one step; the second-factor tests (tests/auth/test_mfa.py) turn it on.
+        "MFA_REQUIRED_ROLES": "",
     }
 
 

@@ -7,6 +7,9 @@ Contract:
 - A link works once (``used_at`` is set by a conditional UPDATE, so two concurrent posts cannot
   both use it), until ``expires_at`` (``INVITATION_HOURS``, default 72), and only while the user
   is active. Issuing a new link expires the user's earlier ones.
+- The same rows and rules serve the "Glemt adgangskode?" links (``purpose="reset"``,
+  ``/password-reset/<token>``, valid ``PASSWORD_RESET_MINUTES``; :mod:`reporting.auth.password_reset`):
+  a token works only on the page of its own purpose.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ bp = Blueprint("invitation", __name__)
 
 DEFAULT_HOURS = 72
 SUBJECT = "Invitation til SKP-indberetning"
-_LINK_RE = re.compile(r"(/invitation/)[A-Za-z0-9_-]+")
+_LINK_RE = re.compile(r"(/(?:invitation|password-reset)/)[A-Za-z0-9_-]+")
+INVITATION = "invitation"
+RESET = "reset"
 MASK = r"\1[skjult]"
 
 
@@ -46,7 +51,7 @@ def token_hash(token: str) -> str:
 
 
 def mask_links(text: str) -> str:
-    """``…/invitation/<token>`` → ``…/invitation/[skjult]`` (for the outbox and logs)."""
+    """``…/invitation/<token>`` → ``…/invitation/[skjult]``, likewise ``/password-reset/`` (outbox, logs)."""
     return _LINK_RE.sub(MASK, text)
 
 
@@ -62,13 +67,15 @@ def expire_open(user: User, moment: datetime) -> None:
     )
 
 
-def issue(user: User, created_by_id: int | None) -> tuple[Invitation, str]:
+def issue(user: User, created_by_id: int | None, purpose: str = INVITATION) -> tuple[Invitation, str]:
     """A new link for ``user`` (flushed); returns the row and the token for the mail."""
     moment = now()
     expire_open(user, moment)
     token = secrets.token_urlsafe(32)
+    lifetime = (timedelta(minutes=int(current_app.config.get("PASSWORD_RESET_MINUTES", 60))) if purpose == RESET
+                else timedelta(hours=valid_hours()))
     row = Invitation(user_id=user.id, token_hash=token_hash(token), created_at=moment,
-                     expires_at=moment + timedelta(hours=valid_hours()), created_by_id=created_by_id)
+                     expires_at=moment + lifetime, created_by_id=created_by_id, purpose=purpose)
     db.session.add(row)
     db.session.flush()
     return row, token
@@ -91,8 +98,15 @@ def send_invitation(user: User, created_by_id: int | None) -> OutboxMail:
     """Issue a link and mail it; the outbox keeps the mail with the link masked (flushed)."""
     invitation, token = issue(user, created_by_id)
     link = external_url("invitation.accept", token=token)
-    real = _body(user, link, invitation.expires_at)
-    row = OutboxMail(recipient=user.email, subject=SUBJECT, body=mask_links(real))
+    row = send_link_mail(user, SUBJECT, _body(user, link, invitation.expires_at))
+    audit.record("invitation_sent", "user", user.id, municipality_id=user.municipality_id,
+                 invitation_id=invitation.id)
+    return row
+
+
+def send_link_mail(user: User, subject: str, real: str) -> OutboxMail:
+    """Mail ``real`` (which holds a secret link) to ``user``; the outbox row keeps it masked (flushed)."""
+    row = OutboxMail(recipient=user.email, subject=subject, body=mask_links(real))
     db.session.add(row)
     db.session.flush()
     row.body = real  # only the delivered message carries the link
@@ -100,19 +114,18 @@ def send_invitation(user: User, created_by_id: int | None) -> OutboxMail:
         deliver(row)
     finally:
         row.body = mask_links(real)
-    audit.record("invitation_sent", "user", user.id, municipality_id=user.municipality_id,
-                 invitation_id=invitation.id)
     return row
 
 
-def find_valid(token: str) -> Invitation | None:
-    """The usable invitation for ``token``, or None (unknown, used, expired, or user inactive)."""
+def find_valid(token: str, purpose: str = INVITATION) -> Invitation | None:
+    """The usable link for ``token`` and ``purpose``, or None (unknown, used, expired, other
+    purpose, or user inactive)."""
     if not token or len(token) > 100:
         return None
     return db.session.scalar(
         select(Invitation).join(User, Invitation.user_id == User.id)
         .where(Invitation.token_hash == token_hash(token), Invitation.used_at.is_(None),
-               Invitation.expires_at > now(), User.active.is_(True))
+               Invitation.purpose == purpose, Invitation.expires_at > now(), User.active.is_(True))
     )
 
 
@@ -130,7 +143,7 @@ class AcceptForm(FlaskForm):
     repeat = PasswordField("Gentag adgangskode", validators=[DataRequired("Gentag adgangskoden.")])
 
 
-def _problem(form: AcceptForm, user: User) -> str | None:
+def new_password_problem(form: AcceptForm, user: User) -> str | None:
     if form.new.data != form.repeat.data:
         return "De to adgangskoder er ikke ens."
     return password_problem(form.new.data or "", email=user.email, name=user.name, current_hash=user.password_hash)
@@ -150,7 +163,7 @@ def accept(token: str):  # type: ignore[no-untyped-def]
         return _invalid()
     form = AcceptForm()
     if form.validate_on_submit():
-        problem = _problem(form, invitation.user)
+        problem = new_password_problem(form, invitation.user)
         if problem is None:
             if not claim(invitation):
                 db.session.rollback()

@@ -2,6 +2,11 @@
 
 Sessions are ended on the server: the user's session version is part of the login cookie and is
 rotated at logout, password change and deactivation, so a copied cookie stops working.
+
+A correct password is the first factor only: :func:`reporting.auth.mfa.begin` then logs the user
+in, or asks for the second factor (or its enrolment) first. Where single sign-on is configured
+and the user's municipality has switched password login off, a correct password is refused with
+a pointer to the municipality's login (a wrong one gets the usual answer, so nothing is revealed).
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -17,7 +22,7 @@ from werkzeug.urls import iri_to_uri
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from reporting.auth import sessions, throttle
+from reporting.auth import mfa, sessions, sso, throttle
 from reporting.auth.access import authenticated, public
 from reporting.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
 from reporting.core import audit
@@ -27,7 +32,7 @@ from reporting.core.models import User
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "E-mail eller adgangskode er forkert."
-THROTTLED = "Du har prøvet for mange gange. Vent nogle minutter, og prøv igen."
+SSO_ONLY = "Din kommune logger ind med kommunens eget login. Brug knappen \u201dLog ind med kommunens login\u201d."
 
 
 class LoginForm(FlaskForm):
@@ -78,7 +83,13 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _throttled():  # type: ignore[no-untyped-def]
-    return render_template("error.html", status=429, title="For mange forsøg", text=THROTTLED), 429
+    return throttle.refused()
+
+
+def _login_page(form: LoginForm, status: int):  # type: ignore[no-untyped-def]
+    page = render_template("auth/login.html", form=form, sso=sso.configured(),
+                           label=current_app.config.get("OIDC_LABEL"), next_url=safe_next(request.args.get("next")))
+    return page, status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,11 +106,12 @@ def login():  # type: ignore[no-untyped-def]
         if user is None:
             throttle.record_failure(account)
             form.form_errors.append(LOGIN_FAILED)
-            return render_template("auth/login.html", form=form), 401
-        _start_session(user, form.password.data or "")
-        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+            return _login_page(form, 401)
+        if not sso.password_login_allowed(user):
+            form.form_errors.append(SSO_ONLY)
+            return _login_page(form, 403)
+        return _start_session(user, form.password.data or "")
+    return _login_page(form, 400 if request.method == "POST" else 200)
 
 
 def _check_password(email: str, password: str) -> User | None:
@@ -118,13 +130,11 @@ def _check_password(email: str, password: str) -> User | None:
     return user if usable and matches else None
 
 
-def _start_session(user: User, password: str) -> None:
+def _start_session(user: User, password: str):  # type: ignore[no-untyped-def]
+    """The password was right: log in, or go on to the second factor (a redirect either way)."""
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    login_user(user)
-    sessions.mark_login()
-    audit.record("login", "user", user.id)
-    db.session.commit()
+    return mfa.begin(user, "password", safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -2,7 +2,8 @@
 
 Contract:
 - Each failed attempt is one row in ``login_failure``: the SHA-256 of the account key (the typed
-  e-mail, or ``password:<user id>`` for a password change) and of the real client address
+  e-mail, ``password:<user id>`` for a password change, ``mfa:<user id>`` for a wrong second-factor
+  code, ``reset:<e-mail>`` for every "Glemt adgangskode?" request) and of the real client address
   (``request.remote_addr``, after :mod:`reporting.core.proxies` has applied ``TRUSTED_PROXIES``).
   Neither an e-mail nor an address is stored in clear, and nothing is logged.
 - An attempt is refused (429, before any password is checked) when, within the last
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from flask import current_app, request
+from flask import current_app, render_template, request
 from sqlalchemy import String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +29,7 @@ from reporting.core.extensions import UTCDateTime, db
 
 DEFAULTS = {"LOGIN_THROTTLE_WINDOW_SECONDS": 600, "LOGIN_FAILURES_PER_ACCOUNT": 10,
             "LOGIN_FAILURES_PER_ADDRESS": 50}
+THROTTLED = "Du har prøvet for mange gange. Vent nogle minutter, og prøv igen."
 #: Rows older than this are deleted whenever a failure is recorded.
 KEEP = timedelta(days=1)
 
@@ -58,6 +60,20 @@ def password_change_key(user_id: int) -> str:
     return _digest("password", str(user_id))
 
 
+def second_factor_key(user_id: int) -> str:
+    return _digest("mfa", str(user_id))
+
+
+def reset_key(email: str) -> str:
+    """The key of a "Glemt adgangskode?" request: the typed e-mail, normalised."""
+    return _digest("reset", email.strip().lower()[:254])
+
+
+def refused():  # type: ignore[no-untyped-def]
+    """The Danish 429 page of a throttled attempt."""
+    return render_template("error.html", status=429, title="For mange forsøg", text=THROTTLED), 429
+
+
 def _address_key() -> str:
     return _digest("address", request.remote_addr or "")
 
@@ -66,13 +82,15 @@ def _enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True))
 
 
-def blocked(account: str) -> bool:
-    """True when the account or this client address has used up its failures in the window."""
+def blocked(account: str, per_account: int | None = None) -> bool:
+    """True when the account or this client address has used up its failures in the window
+    (``per_account`` overrides ``LOGIN_FAILURES_PER_ACCOUNT``)."""
     if not _enabled():
         return False
     since = now() - timedelta(seconds=_setting("LOGIN_THROTTLE_WINDOW_SECONDS"))
     counts = _counts(account, _address_key(), since)
-    return counts[0] >= _setting("LOGIN_FAILURES_PER_ACCOUNT") or counts[1] >= _setting("LOGIN_FAILURES_PER_ADDRESS")
+    limit = _setting("LOGIN_FAILURES_PER_ACCOUNT") if per_account is None else per_account
+    return counts[0] >= limit or counts[1] >= _setting("LOGIN_FAILURES_PER_ADDRESS")
 
 
 def _counts(account: str, address: str, since: datetime) -> tuple[int, int]:

@@ -10,10 +10,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import EmailField, StringField
+from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import Email as EmailValidator
 
+from reporting.auth import sso
 from reporting.auth.access import roles
 from reporting.auth.input_guard import single_line
 from reporting.core import audit, settings_store
@@ -113,8 +114,30 @@ def municipality(municipality_id: int):  # type: ignore[no-untyped-def]
             flash(f"Enheden {name} er oprettet.", "success")
             return redirect(url_for("organisation.municipality", municipality_id=found.id))
     status = 400 if request.method == "POST" else 200
-    page = render_template("coordination/municipality.html", municipality=found, rename=rename, new_unit=new_unit)
+    page = render_template("coordination/municipality.html", municipality=found, rename=rename, new_unit=new_unit,
+                           sso=sso.configured(), login_form=LoginMethodForm(password_login=found.password_login))
     return page, status
+
+
+class LoginMethodForm(FlaskForm):
+    password_login = BooleanField("Brugerne kan også logge ind med e-mail og adgangskode")
+
+
+@bp.route("/municipalities/<int:municipality_id>/login", methods=["POST"])
+@roles("admin")
+def login_methods(municipality_id: int):  # type: ignore[no-untyped-def]
+    """Switch password login on or off for the municipality's users (only while SSO is configured)."""
+    found = _municipality_or_404(municipality_id)
+    form = LoginMethodForm()
+    if not form.validate_on_submit() or not sso.configured():
+        abort(400)
+    found.password_login = bool(form.password_login.data)
+    audit.record("municipality_login_changed", "municipality", found.id, municipality_id=found.id,
+                 password_login=found.password_login)
+    db.session.commit()
+    flash("Kommunens brugere kan nu " + ("også logge ind med adgangskode." if found.password_login
+                                          else "kun logge ind med kommunens login."), "success")
+    return redirect(url_for("organisation.municipality", municipality_id=found.id))
 
 
 def _fill_unit(unit: Unit, form: UnitForm) -> None:
@@ -148,8 +171,9 @@ def unit(unit_id: int):  # type: ignore[no-untyped-def]
 @roles("admin")
 def settings():  # type: ignore[no-untyped-def]
     form = FlaskForm()
-    values = {key: request.form.get(key, "") for key in SPECS} if request.method == "POST" else {
-        key: spec.render(settings_store.get(key)) for key, spec in SPECS.items()}
+    current = {key: spec.render(settings_store.get(key)) for key, spec in SPECS.items()}
+    # A setting missing from the post keeps its value (never silently switched off).
+    values = {key: request.form.get(key, current[key]) for key in SPECS} if request.method == "POST" else current
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         for key in SPECS:

@@ -203,6 +203,10 @@ def _world(make_app, endpoint: str) -> tuple[Flask, FlaskClient, str]:  # type: 
             _create_sample_objects(user)
         if endpoint == "invitation.accept":
             values = {"token": _invitation_token(app)}
+        if endpoint == "password_reset.reset":
+            values = {"token": _reset_token(app)}
+        if endpoint in ("mfa.code", "mfa.enrol"):
+            _half_logged_in(app, client, enrolled=endpoint == "mfa.code")
     if role is not None:
         assert login(client, f"{role}@example.com").status_code == 302
     with app.test_request_context():
@@ -230,6 +234,29 @@ def _invitation_token(app: Flask) -> str:
     db.session.commit()
     body = app.extensions["mailman"].outbox[-1].body
     return re.search(r"/invitation/([A-Za-z0-9_-]{20,})", body).group(1)  # type: ignore[union-attr]
+
+
+def _reset_token(app: Flask) -> str:
+    from reporting.auth.password_reset import send_reset
+
+    factories.user("skp", email="glemsom@example.com")
+    assert send_reset("glemsom@example.com")
+    body = app.extensions["mailman"].outbox[-1].body
+    return re.search(r"/password-reset/([A-Za-z0-9_-]{20,})", body).group(1)  # type: ignore[union-attr]
+
+
+def _half_logged_in(app: Flask, client: FlaskClient, enrolled: bool) -> None:
+    """A coordinator past the password, at the second-factor step (or its enrolment)."""
+    from reporting.auth.mfa import encrypt_secret
+    from reporting.auth.models import SecondFactor
+
+    app.config["MFA_REQUIRED_ROLES"] = "coordinator"
+    person = factories.user("coordinator", email="tofaktor@example.com")
+    if enrolled:
+        db.session.add(SecondFactor(user_id=person.id, secret_encrypted=encrypt_secret("JBSWY3DPEHPK3PXP"),
+                                    confirmed_at=SEPT_2008, last_step=0))
+        db.session.commit()
+    assert login(client, "tofaktor@example.com").status_code == 302
 
 
 #: Valid values the empty forms need, so that a corrupted field is often the only problem.
