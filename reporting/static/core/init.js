@@ -3,7 +3,18 @@
    skip logic known to screen readers. Loaded with `defer` after dkfds.min.js; no inline script (CSP). */
 (function () {
   "use strict";
-  if (window.DKFDS && typeof window.DKFDS.init === "function") { window.DKFDS.init(); }
+  // After the first paint: on a long report form the components' set-up is a long task, and the
+  // page's largest text should not wait for it (Lighthouse: largest contentful paint).
+  function afterPaint(start) {
+    if (window.requestAnimationFrame) { window.requestAnimationFrame(function () { window.setTimeout(start, 0); }); }
+    else { window.setTimeout(start, 0); }
+  }
+  afterPaint(function () {
+    if (window.DKFDS && typeof window.DKFDS.init === "function") { window.DKFDS.init(); }
+    announceRevealed();
+  });
+
+  function announceRevealed() {
 
   /* Skip logic (forms/static/skiplogic.js) shows and hides question containers ([data-show-if]) by
      their `hidden` attribute. Here, without touching that script: every answer that controls other
@@ -65,4 +76,5 @@
     });
     if (pending.length && !timer) { timer = window.setTimeout(flush, 150); }
   }).observe(document.body, { attributes: true, attributeFilter: ["hidden"], attributeOldValue: true, subtree: true });
+  }
 })();
