@@ -46,3 +46,39 @@ def test_a_coordinator_downloads_the_export_in_the_browser(app, live_server: str
     expect(page.get_by_text(re.compile(r"Filen er hentet kl\. \d\d\.\d\d\."))).to_be_visible()
     expect(link).to_be_hidden()
     assert errors == []
+
+
+def test_the_statistics_zip_from_the_page_at_desktop_and_phone_width(app, live_server: str, page: Page,
+                                                                      tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import zipfile
+    from pathlib import Path
+
+    with app.app_context():
+        workers = [factories.user("skp", email=f"skp{i}@example.com") for i in range(2)]
+        seed_reports(workers, clients_per_worker=2, months=5, now=now())
+        factories.user("coordinator", email="tovholder@example.com")
+    shots = Path(os.environ.get("EXPORT_SCREENSHOTS", tmp_path))
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("tovholder@example.com")
+    page.get_by_label("Adgangskode").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server}/coordinator/export")
+        choice = page.get_by_label(re.compile(r"Statistikfiler i en zip"))
+        expect(choice).to_be_visible()
+        choice.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / f"export-format-{width}.png"))
+        page.screenshot(path=str(shots / f"export-page-{width}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+    choice.check()
+    page.get_by_role("button", name="Lav udtræk").click()
+    link = page.get_by_role("link", name="Hent zip-filen")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.path()) as archive:
+        assert {"forloeb.sav", "forloeb.dta", "forloeb.csv", "kodebog.csv"} <= set(archive.namelist())
