@@ -54,13 +54,10 @@ def find():  # type: ignore[no-untyped-def]
     number = (request.args.get("system_number") or "").strip().upper()
     month = (request.args.get("month") or "").strip()
     if not number or not month:
-        flash("Skriv både systemnummer og måned for at finde rapporten.", "info")
-        return redirect(request.referrer if _same_site(request.referrer) else url_for("coordinator.dashboard"))
+        missing = bool(request.args)  # the form was sent with a field left empty
+        return render_template("skp/reopen_find.html", number=number, month=month, missing=missing), \
+            400 if missing else 200
     return redirect(url_for("reopen.show", system_number=number, month=month))
-
-
-def _same_site(url: str | None) -> bool:
-    return bool(url) and url.startswith(request.host_url)
 
 
 @bp.route("/<system_number>/<month>")
