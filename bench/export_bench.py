@@ -15,6 +15,9 @@ For every size N (client-months, i.e. submitted monthly reports):
    **in-process**: the same export inside a running app, as the web download runs it (``run_export``
    timed from the first query to the closed file; no process start or imports), interleaved with (2);
 3. the cells of every sheet of the produced file are read back (not timed) into a scratch file;
+   **statistics**: once more in-process with ``--format zip`` (workbook + SPSS .sav + Stata .dta +
+   CSV with the codebook, :mod:`exports.statistics`): total seconds and the seconds writing each
+   format (``BENCH_STATISTICS=0`` skips it);
 4. **bound**: the same cell values written as minimal sheet XML text (inline strings) and deflated
    with zlib level 6 into a zip file; only the XML building and deflating/writing is timed;
 5. **pandas**: one ``pandas.DataFrame`` per sheet (built, not timed) and ``DataFrame.to_excel``
@@ -120,6 +123,21 @@ def mode_inprocess(out: str) -> None:
         started = time.perf_counter()
         run_export(out, ExportRequest(), scope=None, user_id=None, via="cli")
         print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
+def mode_statistics(out: str) -> None:
+    """The export with every statistics format (``--format zip``: workbook + .sav + .dta + .csv),
+    in-process like ``inprocess``; prints the total and the seconds spent writing each format."""
+    from bench.common import app_in
+
+    app = app_in(dict(os.environ))
+    with app.app_context():
+        from reporting.evaluation.source import ExportRequest, run_export
+
+        started = time.perf_counter()
+        result = run_export(out, ExportRequest(file_format="zip"), scope=None, user_id=None, via="cli")
+        print(json.dumps({"seconds": time.perf_counter() - started, "formats": result.seconds,
+                          "bytes": result.bytes_written}))
 
 
 def mode_standin(out: str) -> None:
@@ -434,6 +452,15 @@ def bench_size(n: int, pandas_max: int, exporter: str, keep: bool, repeat: int =
             say(f"{tag} inprocess_seconds {inside_best:.2f}  (the same export inside a running app, as the web "
                 f"download runs it: run_export from the first query to the closed file, no process start; "
                 f"all runs {inside_runs})")
+        if same_export and os.environ.get("BENCH_STATISTICS", "1") != "0":
+            stats = child("statistics", os.path.join(tmp, "export.zip"), env=env)
+            formats = ", ".join(f"{fmt} {s:.2f} s" for fmt, s in stats["formats"].items())
+            say(f"{tag} statistics_seconds {stats['seconds']:.2f}  (in-process export with every statistics format, "
+                f"--format zip: workbook + .sav + .dta + .csv with the codebook, {stats['bytes'] / 2**20:.1f} MiB; "
+                f"writing them: {formats}; peak RSS {stats['peak_rss_mib']:.0f} MiB; one run; load {load_average()})")
+            for fmt in ("sav", "dta"):
+                say(f"{tag} {fmt}_seconds {stats['formats'].get(fmt, 0):.2f}  (writing the .{fmt} files from the "
+                    f"kept rows, after the workbook; the export itself: inprocess_seconds)")
         if n <= pandas_max and pandas_available():
             pd_run = child("pandas", values, os.path.join(tmp, "pandas.xlsx"), env=env)
             say(f"{tag} pandas_seconds {pd_run['seconds']:.2f}  (DataFrame.to_excel, openpyxl engine, "
@@ -460,7 +487,8 @@ def main() -> None:
         return
     modes = {"seed": lambda a: mode_seed(int(a[0])), "export": lambda a: mode_export(a[0]),
              "standin": lambda a: mode_standin(a[0]),
-             "inprocess": lambda a: mode_inprocess(a[0]), "extract": lambda a: mode_extract(a[0], a[1]),
+             "inprocess": lambda a: mode_inprocess(a[0]), "statistics": lambda a: mode_statistics(a[0]),
+             "extract": lambda a: mode_extract(a[0], a[1]),
              "bound": lambda a: mode_bound(a[0], a[1]), "pandas": lambda a: mode_pandas(a[0], a[1])}
     if len(sys.argv) > 1 and sys.argv[1] in modes:
         modes[sys.argv[1]](sys.argv[2:])
