@@ -1,31 +1,22 @@
 // The report form in the browser. The server decides everything; without JavaScript the buttons
 // do the same (a closing report then gets a confirmation page instead of the dialog).
-// - Enter in a field never submits (the first submit button in the form is "save" anyway).
+// - Enter, autosave, two-tab conflicts and the warning before leaving come from core/autosave.js
+//   (shared with the caseworker survey); Enter in a field never submits, and the form's first
+//   submit button is "save" anyway.
 // - "Afsluttes forløbet?" shows the closing parts' table-of-contents entries and note; a closing
 //   report asks for confirmation, naming the client and month, before it is submitted.
-// - Autosave posts the whole form as a draft (or as unsent corrections) after typing pauses; a
-//   two-tab conflict offers "Behold mine svar" or "Hent de gemte svar".
-// - Leaving with changes that are not saved asks first.
 // - The closing totals (Q47-Q49) follow this month's Q26 counts until the worker changes them.
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
   if (!form) { return; }
-  var statusLine = document.getElementById("autosave-status");
-  var versionInput = form.querySelector("input[name=version]");
-  var dirty = false;
-  var leaving = false;
-
-  function say(text) { if (statusLine) { statusLine.textContent = text; } }
-
-  // --- Enter never submits from a text, number or date field ---
-  form.addEventListener("keydown", function (event) {
-    var target = event.target;
-    if (event.key === "Enter" && target.tagName === "INPUT" && target.type !== "submit" &&
-        target.type !== "button" && target.type !== "radio" && target.type !== "checkbox") {
-      event.preventDefault();
+  var editing = form.dataset.editing === "1";
+  var saver = window.Autosave ? window.Autosave.attach(form, {
+    savedText: function (time) {
+      return editing ? "Rettelserne er gemt automatisk kl. " + time + ". Husk at indsende dem."
+        : "Kladden er gemt automatisk kl. " + time + ".";
     }
-  });
+  }) : { stop: function () {} };
 
   // --- Closing (D21) ---
   function closingChosen() {
@@ -57,9 +48,7 @@
       dialog.showModal();
       return;
     }
-    leaving = true;
-    clearTimeout(timer);
-    inFlight = true;  // a pending autosave must not race the worker's own save or submit
+    saver.stop();  // a pending autosave must not race the worker's own save or submit
   });
   if (dialog) {
     document.getElementById("closing-cancel").addEventListener("click", function () { dialog.close(); });
@@ -126,67 +115,4 @@
   form.addEventListener("input", progressSoon);
   window.addEventListener("load", progressSoon);
 
-  // --- Leaving with unsaved changes ---
-  window.addEventListener("beforeunload", function (event) {
-    if (dirty && !leaving) { event.preventDefault(); event.returnValue = ""; }
-  });
-
-  // --- Autosave ---
-  var timer = null;
-  var inFlight = false;
-  if (form.dataset.autosave !== "on" || !window.fetch) {
-    form.addEventListener("input", function () { dirty = true; });
-    return;
-  }
-
-  function conflict(data) {
-    say("");
-    if (!statusLine) { return; }
-    var keep = document.createElement("button");
-    keep.type = "button"; keep.className = "button button-secondary"; keep.textContent = "Behold mine svar";
-    keep.addEventListener("click", function () { versionInput.value = data.version; autosave(); });
-    var reload = document.createElement("button");
-    reload.type = "button"; reload.className = "button button-tertiary"; reload.textContent = "Hent de gemte svar";
-    reload.addEventListener("click", function () { leaving = true; window.location.reload(); });
-    var differing = (data.differing || []).slice(0, 5).join("; ");
-    statusLine.textContent = data.message + (differing ? " Forskelle: " + differing + "." : "") + " ";
-    statusLine.appendChild(keep);
-    statusLine.appendChild(reload);
-  }
-
-  function autosave() {
-    if (inFlight) { timer = setTimeout(autosave, 1000); return; }
-    inFlight = true;
-    var body = new FormData(form);
-    body.set("action", "autosave");
-    fetch(window.location.pathname, { method: "POST", body: body, credentials: "same-origin",
-                                      headers: { "X-Requested-With": "fetch" } })
-      .then(function (response) {
-        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-      })
-      .then(function (result) {
-        if (result.ok && result.data.status === "saved") {
-          versionInput.value = result.data.version;
-          dirty = false;
-          var time = new Date().toLocaleTimeString("da-DK", { hour: "2-digit", minute: "2-digit" });
-          say((form.dataset.editing === "1" ? "Rettelserne er gemt automatisk kl. " : "Kladden er gemt automatisk kl. ") +
-              time + (form.dataset.editing === "1" ? ". Husk at indsende dem." : "."));
-        } else if (result.data.status === "conflict") {
-          conflict(result.data);
-        } else {
-          say(result.data.message || "Kladden kunne ikke gemmes automatisk. Brug knappen Gem kladde.");
-        }
-      })
-      .catch(function () { say("Kladden kunne ikke gemmes automatisk. Tjek forbindelsen, og brug Gem kladde."); })
-      .then(function () { inFlight = false; });
-  }
-
-  function schedule() {
-    dirty = true;
-    clearTimeout(timer);
-    timer = setTimeout(autosave, 2000);
-  }
-
-  form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
 })();
