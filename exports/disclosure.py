@@ -289,12 +289,35 @@ def _codes(column: list[Any]) -> np.ndarray:
     return np.fromiter((seen.setdefault(v, len(seen)) for v in column), dtype=np.int32, count=len(column))
 
 
-def _at_risk(matrix: np.ndarray, k: int) -> int:
-    """How many courses share their exact row with fewer than k courses."""
-    if len(matrix) == 0:
+def _row_keys(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """One int64 per course, equal exactly when the courses' rows (``columns``, small non-negative
+    codes) are equal: the codes as digits of a mixed-radix number, renumbered densely before the
+    number could overflow.
+
+    Written by hand for speed: ``np.unique(matrix, axis=0)`` sorts the rows as opaque byte strings,
+    which took 1.95 of the 2.8 seconds of :func:`protect` at 100k client-months (11,123 courses,
+    96 candidate steps); sorting one int64 per course takes a few milliseconds."""
+    key = np.zeros(n, dtype=np.int64)
+    bound = 1
+    for column in columns:
+        size = int(column.max()) + 1 if n else 1
+        if bound * size >= 1 << 62:
+            _, inverse = np.unique(key, return_inverse=True)
+            key = inverse.astype(np.int64).ravel()
+            bound = int(key.max()) + 1
+        key = key * size + column
+        bound *= size
+    return key
+
+
+def _at_risk(columns: Sequence[np.ndarray], n: int, k: int) -> int:
+    """How many courses share their exact row (``columns``, one code array per column) with fewer than k courses."""
+    if n == 0:
         return 0
-    _, inverse, counts = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
-    return int(np.count_nonzero(counts[inverse.ravel()] < k))
+    ordered = np.sort(_row_keys(columns, n))
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    return int(sizes[sizes < k].sum())
 
 
 def _recode(declaration: Declaration, columns: list[list[list[Any]]], n: int) -> list[int]:
@@ -304,10 +327,10 @@ def _recode(declaration: Declaration, columns: list[list[list[Any]]], n: int) ->
     budget = int(declaration.max_suppressed_share * n)
     order = {name: i for i, name in enumerate(declaration.suppress_order)}
 
-    def matrix(chosen: list[int]) -> np.ndarray:
-        return np.stack([coded[q][chosen[q]] for q in range(len(coded))], axis=1)
+    def matrix(chosen: list[int]) -> list[np.ndarray]:
+        return [coded[q][chosen[q]] for q in range(len(coded))]
 
-    risk = _at_risk(matrix(levels), declaration.k)
+    risk = _at_risk(matrix(levels), n, declaration.k)
     while risk > budget:
         best: tuple[int, int, int] | None = None
         for q, levels_of_q in enumerate(columns):
@@ -315,7 +338,7 @@ def _recode(declaration: Declaration, columns: list[list[list[Any]]], n: int) ->
                 continue
             trial = levels.copy()
             trial[q] += 1
-            candidate = (_at_risk(matrix(trial), declaration.k), order[declaration.quasi[q].name], q)
+            candidate = (_at_risk(matrix(trial), n, declaration.k), order[declaration.quasi[q].name], q)
             if best is None or candidate < best:
                 best = candidate
         if best is None:  # every column at its highest level: local suppression does the rest
@@ -378,16 +401,22 @@ def _suppress_locally(d: Declaration, matrix: np.ndarray) -> None:
 
 
 def _match_counts(matrix: np.ndarray) -> list[int]:
-    """:func:`matches` for every course; a course without suppressed values is counted once per
-    distinct row (its exact duplicates have the same count)."""
+    """:func:`matches` for every course. Equal rows have equal counts, so each distinct row is
+    compared once with the distinct rows, weighted by how many courses hold each.
+
+    Written by hand for speed: comparing each distinct row with all courses took 0.50 s at 100k
+    client-months (664 distinct rows × 11,123 courses); with the distinct rows alone it is a few
+    hundredths of a second. The counts are the same integers."""
+    if len(matrix) == 0:
+        return []
     memo: dict[bytes, int] = {}
-    out = []
-    for row in matrix:
-        key = bytes(row)
-        if key not in memo:
-            memo[key] = matches(matrix, row)
-        out.append(memo[key])
-    return out
+    index = [memo.setdefault(bytes(row), len(memo)) for row in matrix]
+    distinct = np.empty((len(memo), matrix.shape[1]), dtype=matrix.dtype)
+    distinct[index] = matrix
+    weights = np.bincount(np.asarray(index, dtype=np.int64), minlength=len(memo))
+    wild = distinct == WILDCARD
+    counts = [int(weights[((distinct == row) | wild | (row == WILDCARD)).all(axis=1)].sum()) for row in distinct]
+    return [counts[i] for i in index]
 
 
 def protect(raw: Sequence[Mapping[str, Any]], declaration: Declaration | None = None) -> DisclosurePlan:

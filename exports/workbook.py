@@ -183,7 +183,8 @@ def build_workbook(
     plan: DisclosurePlan | None = None
     released = None
     if anonymised:
-        plan, released = _protect(quasi_reports or reports, loader, report)
+        with _few_collections():  # the pre-pass streams as many records as the main pass
+            plan, released = _protect(quasi_reports or reports, loader, report)
     with (_few_collections(), Workbook(target, zip64=options.zip64) as xlsx_book,
           RowSpool() as course_rows, RowSpool() as scale_rows, RowSpool() as paired_rows):
         book = xlsx_book if options.statistics is None else options.statistics.tee(xlsx_book)

@@ -148,7 +148,8 @@ def _report_query(scope: int | None, request: ExportRequest, *, thin: bool = Fal
 
 def quasi_records(scope: int | None, request: ExportRequest) -> Iterator[ReportRecord]:
     """The disclosure-control pre-pass: :func:`report_records` with answers only where the course's
-    quasi-identifiers come from (intake and closing reports); other records carry none."""
+    quasi-identifiers come from (intake and closing reports); other records carry none, and no due
+    parts either (nothing of theirs is asked; working the parts out was a fifth of the pre-pass)."""
     return report_records(scope, request, thin=True)
 
 
@@ -166,6 +167,10 @@ def report_records(scope: int | None, request: ExportRequest, *, thin: bool = Fa
             course_facts = CourseFacts(intake=Period.of(intake), contact_start=contact_start,
                                        closing=Period.of(closing) if closing else None)
         answers = answers or {}
+        if thin and not answers:  # the pre-pass read no answers here: nothing asked, no parts to work out
+            yield ReportRecord(client_id, worker_id, course_id, number, municipality, intake, contact_start, closing,
+                               status, period, answers, version, bool(closes), frozenset(), frozenset())
+            continue
         month = Period.of(period)
         facts = course_facts if not pending else CourseFacts(
             intake=course_facts.intake, contact_start=contact_start, closing=course_facts.closing, q17_pending=True)
