@@ -92,6 +92,43 @@ def course_facts(course: list[ReportRecord], definition_for: Callable[[int], Any
                        closing_visible, months_of(first, intake_visible))
 
 
+@dataclass
+class Background:
+    """What the sheet "Forløb" and the effect evaluation (:mod:`exports.effect`) both derive from one
+    course's reports, worked out once per course (:func:`course_background`): the intake answers as
+    asked with Q18 merged from a later month (E18), the Isbryder flag, gender, age group, ethnic
+    minority (None without an intake report) and the contact and bridge-building minutes summed."""
+
+    facts: CourseFacts
+    start: dict[str, Any]
+    flag: Any
+    gender: int | None
+    age: int | None
+    minority: int | None
+    contact_minutes: int
+    bridge_minutes: int
+
+
+def course_background(course: list[ReportRecord], definition_for: Callable[[int], Any]) -> Background:
+    """The :class:`Background` of ``course`` (its reports in month order)."""
+    facts = course_facts(course, definition_for)
+    start = dict(facts.intake_visible or {})
+    if start.get("q18") is None:  # E18: Q18 answered in a later month while Q17 = 3
+        later = next((r.answers.get("q18") for r in course[1:] if r.answers.get("q18") is not None), None)
+        if later is not None:
+            start["q18"] = later
+    known = facts.intake_visible is not None
+    return Background(
+        facts, start,
+        flag=isbryder_target_group(start) if known else None,
+        gender=koen(start) if known else None,
+        age=aldersgruppe(start) if known else None,
+        minority=etnisk_minoritet(start) if known else None,
+        contact_minutes=sum(minutes(r.answers, "q26_tid") or 0 for r in course),
+        bridge_minutes=sum(minutes(r.answers, "q30_tid") or 0 for r in course),
+    )
+
+
 def quasi_raw(course: list[ReportRecord], definition_for: Callable[[int], Any]) -> dict[str, Any]:
     """The raw quasi-identifier values of one course (:data:`exports.disclosure.RAW_KEYS`).
 
@@ -149,17 +186,14 @@ class CourseSheet:
                        *self.closing.names]
         self.municipality_counts: dict[str, Counter[str]] = defaultdict(Counter)
 
-    def course_row(self, course: list[ReportRecord]) -> list[object]:
-        """The one row of a course, from all its reports (in month order)."""
-        facts = course_facts(course, self.definition_for)
+    def course_row(self, course: list[ReportRecord], background: Background | None = None) -> list[object]:
+        """The one row of a course, from all its reports (in month order); ``background``: its
+        :func:`course_background`, when the caller has it already."""
+        if background is None:
+            background = course_background(course, self.definition_for)
+        facts, start, flag = background.facts, background.start, background.flag
         first, months = facts.first, facts.months
         intake_record, intake_visible = facts.intake_record, facts.intake_visible
-        start = dict(intake_visible or {})
-        if start.get("q18") is None:  # E18: Q18 answered in a later month while Q17 = 3
-            later = next((r.answers.get("q18") for r in course[1:] if r.answers.get("q18") is not None), None)
-            if later is not None:
-                start["q18"] = later
-        flag = isbryder_target_group(start) if intake_visible is not None else None
         count, any_condition = boligtilstand(start) if intake_visible is not None else (None, None)
         status = COURSE_STATUS_DA.get(first.course_status, first.course_status)
         released = self.released(first.course_id) if self.released is not None else None
@@ -180,12 +214,12 @@ class CourseSheet:
         derived: dict[str, object] = {
             "forloeb_laengde_mdr": facts.length,
             "forloeb_afsluttet": int(first.course_status == "closed"),
-            "koen": koen(start) if intake_visible is not None else None,
-            "aldersgruppe": aldersgruppe(start) if intake_visible is not None else None,
-            "etnisk_minoritet": etnisk_minoritet(start) if intake_visible is not None else None,
+            "koen": background.gender,
+            "aldersgruppe": background.age,
+            "etnisk_minoritet": background.minority,
             "boligtilstand_antal": count, "boligtilstand_nogen": any_condition,
-            "tid_med_bruger_min_akk": sum(minutes(r.answers, "q26_tid") or 0 for r in course),
-            "tid_brobygning_min_akk": sum(minutes(r.answers, "q30_tid") or 0 for r in course),
+            "tid_med_bruger_min_akk": background.contact_minutes,
+            "tid_brobygning_min_akk": background.bridge_minutes,
         }
         components = ((flag.sindslidende, flag.isoleret, flag.uacceptable_forhold, flag.egen_bolig, flag.maalgruppe)
                       if flag else (None,) * 5)

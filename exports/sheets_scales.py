@@ -79,6 +79,10 @@ class AlphaTable:
                 self.groups[key] = AlphaAccumulator(len(spec.items))
             self.groups[key].add(values)
 
+    def overall(self, spec: ScaleSpec) -> AlphaAccumulator:
+        """The accumulator of ``spec`` over every measurement (row 'alle'; empty when none was seen)."""
+        return self.groups.get((spec.key, spec.label, ALL)) or AlphaAccumulator(len(spec.items))
+
     def rows(self) -> Iterator[list[object]]:
         for (key, label, which), acc in self.groups.items():
             if acc.n < MIN_ALPHA_N:
@@ -113,12 +117,15 @@ class ScaleSheet:
               "antal_besvaret", "antal_items", "prorateret"]
 
     def __init__(self, specs: list[ScaleSpec], caseworker: ScaleSpec | None, pseudonyms: Pseudonymizer,
-                 date_mode: str, alpha: AlphaTable, *, named: bool = True, paired: Any = None) -> None:
+                 date_mode: str, alpha: AlphaTable, *, named: bool = True, paired: Any = None,
+                 effect: Any = None) -> None:
         """``named=False`` (the anonymised export): SKP rows carry the course pseudonym only, not the
         client's (which would link a client's courses). ``paired``: an
-        :class:`exports.sheets_paired.PairedSheet` that gets every SKP score as it is computed."""
+        :class:`exports.sheets_paired.PairedSheet` that gets every SKP score as it is computed;
+        ``effect``: an :class:`exports.effect.EffectCollector` that gets every report's scores."""
         self.named = named
         self.paired = paired
+        self.effect = effect
         #: Earlier caseworker responses of a wave kind left out (only the latest counts).
         self.survey_dropped = [0]
         self.specs = specs
@@ -127,10 +134,11 @@ class ScaleSheet:
         self.date_mode = date_mode
         self.alpha = alpha
         self.data_errors = 0
-        self._due: dict[frozenset[str], list[ScaleSpec]] = {}
+        self._due: dict[frozenset[str], list[tuple[int, ScaleSpec]]] = {}
 
     def _row(self, source: str, person: str, course: str | None, which: str, when: object, spec: ScaleSpec,
-             answers: Mapping[str, Any]) -> list[object] | None:
+             answers: Mapping[str, Any]) -> tuple[list[object], int | float | None] | None:
+        """The sheet's row and the unrounded score; None on a data error (counted)."""
         try:
             values = item_values(spec, answers)
             score = score_scale(spec, answers)
@@ -141,7 +149,7 @@ class ScaleSheet:
         mean = None if score.mean is None else round(score.mean, 6)
         value = score.score if not isinstance(score.score, float) else round(score.score, 6)
         return [source, person, course, which, when, spec.key, value, mean, score.n_answered, score.n_items,
-                int(score.prorated)]
+                int(score.prorated)], score.score
 
     def course_rows(self, course: list[ReportRecord], definition_for: Callable[[int], Any]) -> Iterator[list[object]]:
         """The scale rows of one course's reports (and their items into the alpha table)."""
@@ -151,7 +159,7 @@ class ScaleSheet:
                 asked = applicable(definition_for, record)
                 due = self._due.get(asked)
                 if due is None:  # few distinct asked sets (they come from the rules' memo): remember each
-                    due = [spec for spec in self.specs if asked.intersection(spec.items)]
+                    due = [(i, spec) for i, spec in enumerate(self.specs) if asked.intersection(spec.items)]
                     if len(self._due) >= 4096:
                         self._due.clear()
                     self._due[asked] = due
@@ -160,14 +168,19 @@ class ScaleSheet:
                 answers = AskedAnswers(record.answers or {}, asked)
                 m = measurement(record.period, months)
                 when = month_value(month_index(record.period), months.anchor, self.date_mode)
-                for spec in due:
+                scores: list[float | None] = [None] * len(self.specs)
+                for i, spec in due:
                     person = self.p.client(record.client_id) if self.named else None
-                    row = self._row("indberetning", person, self.p.course(record.course_id),
-                                    m.type, when, spec, answers)
-                    if row is not None:
+                    made = self._row("indberetning", person, self.p.course(record.course_id),
+                                     m.type, when, spec, answers)
+                    if made is not None:
+                        row, score = made
+                        scores[i] = None if score is None else float(score)
                         if self.paired is not None:
                             self.paired.add(spec.key, m, row[6])
                         yield row
+                if self.effect is not None:
+                    self.effect.scored(record, m, scores)
 
     def survey_rows(self, records: Iterable[SurveyRecord]) -> Iterator[list[object]]:
         """The caseworker scale per response: the latest response of each wave kind per caseworker,
@@ -178,10 +191,10 @@ class ScaleSheet:
             if record.wave_kind not in WAVES:
                 continue
             when = month_value(month_index(record.wave_month), None, "year_month")
-            row = self._row("sagsbehandler", self.p.caseworker(record.user_id), None, record.wave_kind, when,
-                            self.caseworker, dict(record.answers or {}))
-            if row is not None:
-                yield row
+            made = self._row("sagsbehandler", self.p.caseworker(record.user_id), None, record.wave_kind, when,
+                             self.caseworker, dict(record.answers or {}))
+            if made is not None:
+                yield made[0]
 
     def codebook(self, sheet: str) -> list[CodebookRow]:
         rules = " ".join(f"{spec.key} ({spec.label}): {spec.rule_da()}"

@@ -58,7 +58,7 @@ from exports.sheets_common import (
     by_course,
     write_codebook,
 )
-from exports.sheets_courses import CourseSheet, quasi_raw
+from exports.sheets_courses import CourseSheet, course_background, quasi_raw
 from exports.sheets_paired import PairedSheet
 from exports.sheets_reports import ReportSheet
 from exports.sheets_scales import AlphaTable, ScaleSheet
@@ -195,8 +195,10 @@ def build_workbook(
         alpha = AlphaTable()
         specs: list[ScaleSpec] = scale_specs(skp_definition)
         paired = PairedSheet(specs)
-        scales = ScaleSheet(specs, cw_scale, p, date_mode, alpha, named=not anonymised, paired=paired)
-        effects = EffectCollector(specs, loader)  # effect evaluation (D26): one course at a time, sheets below
+        # effect evaluation (D26): one course at a time, fed the scores by the scale sheet; sheets below
+        effects = EffectCollector(specs, loader, alpha_table=alpha)
+        scales = ScaleSheet(specs, cw_scale, p, date_mode, alpha, named=not anonymised, paired=paired,
+                            effect=effects)
 
         # One pass over the reports: the data sheet is written as it goes, the course and scale
         # rows wait in spools until their sheets' turn.
@@ -212,10 +214,11 @@ def build_workbook(
                 n += 1
                 if n % 2000 == 0:
                     report(SHEETS["reports"], n)
-            course_rows.add(courses.course_row(course))
+            background = course_background(course, loader)  # for the course sheet and the effect evaluation
+            course_rows.add(courses.course_row(course, background))
             scale_rows.extend(scales.course_rows(course, loader))
             paired_rows.add(paired.course_row(p.course(course[0].course_id)))
-            effects.add(course)
+            effects.add(course, background)
         codebook += data.codebook(SHEETS["reports"])
 
         book.add_sheet(SHEETS["courses"], courses.header)
