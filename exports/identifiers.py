@@ -29,6 +29,12 @@ word that does not start a sentence — in Danish almost only names of people an
 
 A :class:`Finding` carries only the kind and the position ``[start, end)`` — never the matched
 text — so findings can be logged and counted without copying the identifier anywhere.
+
+The nickname check (``reporting.skp.nicknames``) uses the same ground from here: :func:`fold`, the
+separators, :func:`is_birth_date` and the yes/no detectors :func:`looks_like_cpr`,
+:func:`looks_like_phone` and :func:`looks_like_email`, which are stricter than :func:`scan` in one
+way (a nickname needs no digits: a CPR-shaped run counts even glued to more digits, and any run of
+eight digits is a phone number) and looser in none that matters there.
 """
 
 from __future__ import annotations
@@ -40,20 +46,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Finding", "contains_identifier", "describe_da", "scan"]
+__all__ = [
+    "Finding",
+    "contains_identifier",
+    "describe_da",
+    "fold",
+    "is_birth_date",
+    "looks_like_cpr",
+    "looks_like_email",
+    "looks_like_phone",
+    "scan",
+]
 
 Kind = Literal["cpr", "email", "phone", "known", "name", "date", "address"]
 
 _CPR = re.compile(r"(?<!\d)(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{2})[-\s\u2010\u2011\u2013]?\d{4}(?!\d)")
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}", re.UNICODE)
 _PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)45[\s-]?)?[2-9]\d(?:[ ]?\d\d){3}(?!\d)")
-_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February: see is_birth_date
 _LABELS_DA = {"cpr": ("CPR-nummer", "CPR-numre"), "email": ("e-mailadresse", "e-mailadresser"),
               "phone": ("telefonnummer", "telefonnumre"), "known": ("kendt navn", "kendte navne"),
               "name": ("muligt navn", "mulige navne"), "date": ("dato", "datoer"),
               "address": ("adresse", "adresser")}
 
-# -- the wider net (security probe M5; the same ground as reporting.skp.nicknames' detectors) --------
+# -- the wider net (security probe M5), on the ground the nickname detectors share (below) -------------
+#: Every dash a CPR or phone number may be written with (hyphen-minus, Unicode hyphens, en/em dash, minus).
 _DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _GAP = rf"[\s./{_DASH}]{{0,3}}"
 #: CPR with up to three separator characters between any groups (``010190 - 1234``, ``01.01.90-1234``,
@@ -77,10 +94,53 @@ _RELATION = re.compile(
 _CAPITALISED = re.compile(r"(?<![.!?:;\n]\s)(?<![.!?:;\n])(?<!^)\b[A-ZÆØÅ][^\W\d_]+")
 
 
-def _fold(text: str) -> str:
-    """Compatibility forms folded (fullwidth digits, ligatures) and every decimal digit made 0-9."""
+def fold(text: str) -> str:
+    """Compatibility forms folded (fullwidth digits and ＝, ligatures) and every decimal digit made 0-9:
+    the text every detector here looks at."""
     folded = unicodedata.normalize("NFKC", text)
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded)
+
+
+
+def is_birth_date(day: int, month: int, year: int | None = None) -> bool:
+    """Whether ``day`` and ``month`` (a CPR number's first four digits) make a calendar date; a
+    replacement number's day (day + 60) counts as its day. With the two-digit ``year``, 29 February
+    only in years divisible by 4; without it (the nickname check) always, since some century has it.
+    Modulus 11 is never checked: numbers issued since 2007 need not pass it."""
+    if day > 60:  # erstatningspersonnummer: day + 60
+        day -= 60
+    if not 1 <= month <= 12 or day < 1 or day > _DAYS[month - 1]:
+        return False
+    return not (year is not None and month == 2 and day == 29 and year % 4 != 0)
+
+
+# -- the yes/no detectors of the nickname check (reporting.skp.nicknames) -------------------------------
+
+_SEP = rf"(?:[\s./{_DASH}]{{0,3}})"
+# A lookahead so overlapping candidates are all tried: "1" + "0101901234" still finds the CPR.
+_CPR_ANYWHERE = re.compile(rf"(?=([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}[0-9]{{4}})")
+_DIGIT_RUN = re.compile(rf"[0-9](?:[ {_DASH}]?[0-9])*")
+#: Danish numbers have 8 digits; +45/0045 only adds to the run.
+PHONE_MIN_DIGITS = 8
+_AT = re.compile(r"[^\s@]+@[^\s@]+")
+
+
+def looks_like_cpr(text: str) -> bool:
+    """``ddmmyy-xxxx`` / ``ddmmyyxxxx`` (up to three spaces, dots, slashes or dashes between the
+    groups) with a possible birth date (:func:`is_birth_date`, replacement numbers included),
+    anywhere in ``text``, even glued to more digits."""
+    return any(is_birth_date(int(m.group(1)), int(m.group(2))) for m in _CPR_ANYWHERE.finditer(fold(text)))
+
+
+def looks_like_phone(text: str) -> bool:
+    """Eight or more digits in one run, possibly split by single spaces or dashes (``12 34 56 78``,
+    ``+45 1234 5678``, ``0045 12345678``), anywhere in ``text``."""
+    return any(sum(ch.isdigit() for ch in run) >= PHONE_MIN_DIGITS for run in _DIGIT_RUN.findall(fold(text)))
+
+
+def looks_like_email(text: str) -> bool:
+    """Something ``@`` something, anywhere in ``text``."""
+    return _AT.search(fold(text)) is not None
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -92,10 +152,7 @@ def _wider(text: str) -> list[Finding]:
     """What the first patterns miss: see the module docstring."""
     found: list[Finding] = []
     for match in _CPR_WIDE.finditer(text):
-        day = int(match["d"])
-        if day > 60:
-            day -= 60
-        if _is_cpr_date(f"{day:02d}", match["m"], match["y"]):
+        if is_birth_date(int(match["d"]), int(match["m"]), int(match["y"])):
             found.append(Finding("cpr", match.start(), match.end()))
     for match in _PHONE_WIDE.finditer(text):
         if not _YEAR_RANGE.fullmatch(match.group()) and not any(f.start <= match.start() < f.end for f in found):
@@ -122,13 +179,6 @@ class Finding:
     end: int
 
 
-def _is_cpr_date(day: str, month: str, year: str) -> bool:
-    d, m, y = int(day), int(month), int(year)
-    if not 1 <= m <= 12 or d < 1 or d > _DAYS[m - 1]:
-        return False
-    return not (m == 2 and d == 29 and y % 4 != 0)
-
-
 def scan(text: str, known: Iterable[str] = (), *, names: bool = True) -> list[Finding]:
     """All findings in ``text``, ordered by position (see the module docstring).
 
@@ -139,7 +189,8 @@ def scan(text: str, known: Iterable[str] = (), *, names: bool = True) -> list[Fi
     findings: list[Finding] = []
     cpr_spans: list[tuple[int, int]] = []
     for match in _CPR.finditer(text):
-        if _is_cpr_date(match["d"], match["m"], match["y"]):
+        day = int(match["d"])  # the narrow pattern: a real day, not a replacement number's (the wider net has those)
+        if day <= 31 and is_birth_date(day, int(match["m"]), int(match["y"])):
             findings.append(Finding("cpr", match.start(), match.end()))
             cpr_spans.append(match.span())
     for match in _EMAIL.finditer(text):
@@ -154,7 +205,7 @@ def scan(text: str, known: Iterable[str] = (), *, names: bool = True) -> list[Fi
         for match in pattern.finditer(text):
             findings.append(Finding("known", match.start(), match.end()))
     if names:
-        folded = _fold(text)
+        folded = fold(text)
         seen = {(f.start, f.end) for f in findings}
         findings += [f for f in _wider(folded) if (f.start, f.end) not in seen
                      and not any(g.start <= f.start < g.end and g.kind == f.kind for g in findings)]

@@ -9,7 +9,9 @@ messages that explain why:
   CPR number, an e-mail address or a phone number (also inside longer text);
 - warned (the worker may proceed after confirming): it looks like a full name.
 
-The ``looks_like_*`` detectors work on any text, so a later free-text scan can reuse them.
+The CPR, phone and e-mail detectors (``looks_like_*``) live in :mod:`exports.identifiers`, beside
+the export's free-text scan, which builds on the same ground (folding, separators, birth dates);
+this module uses them.
 
 CPR numbers are recognised by shape and a possible birth date only, never by modulus 11: many
 valid CPR numbers since 2007 fail the modulus check. Replacement numbers
@@ -22,6 +24,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from exports.identifiers import fold, looks_like_cpr, looks_like_email, looks_like_phone
+
+__all__ = [
+    "MAX_LENGTH",
+    "NicknameCheck",
+    "check_nickname",
+    "has_control_character",
+    "looks_like_cpr",
+    "looks_like_email",
+    "looks_like_full_name",
+    "looks_like_phone",
+    "normalise",
+    "starts_like_formula",
+]
 
 MAX_LENGTH = 40
 
@@ -75,53 +92,12 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ")
 
 
-def _fold(text: str) -> str:
-    """Text for the detectors: compatibility forms folded (fullwidth ＝ → =), every decimal digit → 0-9."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded)
-
-
 # --------------------------------------------------------------------------------------------
-# Detectors
+# Detectors: CPR numbers, phone numbers and e-mail addresses are found by the same code as the
+# export's free-text scan (exports.identifiers), so the two cannot drift apart.
 # --------------------------------------------------------------------------------------------
-
-_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-_SEP = rf"(?:[\s./{_DASHES}]{{0,3}})"
-# A lookahead so overlapping candidates are all tried: "1" + "0101901234" still finds the CPR.
-_CPR = re.compile(rf"(?=([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}([0-9]{{2}}){_SEP}[0-9]{{4}})")
-_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February: some century has it
-
-_DIGIT_RUN = re.compile(rf"[0-9](?:[ {_DASHES}]?[0-9])*")
-PHONE_MIN_DIGITS = 8  # Danish numbers have 8 digits; +45/0045 only adds to the run
-
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
-
-
-def _is_birth_date(day: int, month: int) -> bool:
-    if day > 60:  # erstatningspersonnummer: day + 60
-        day -= 60
-    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month - 1]
-
-
-def looks_like_cpr(text: str) -> bool:
-    """``ddmmyy-xxxx`` / ``ddmmyyxxxx`` (any dash, space or dot between the groups) with a possible
-    birth date, anywhere in ``text``. Modulus 11 is deliberately not checked."""
-    return any(_is_birth_date(int(m.group(1)), int(m.group(2))) for m in _CPR.finditer(_fold(text)))
-
-
-def looks_like_phone(text: str) -> bool:
-    """Eight or more digits in one run, possibly split by single spaces or dashes (``12 34 56 78``,
-    ``+45 1234 5678``, ``0045 12345678``), anywhere in ``text``."""
-    return any(
-        sum(ch.isdigit() for ch in run) >= PHONE_MIN_DIGITS for run in _DIGIT_RUN.findall(_fold(text))
-    )
-
-
-def looks_like_email(text: str) -> bool:
-    """Something ``@`` something, anywhere in ``text``."""
-    return _EMAIL.search(_fold(text)) is not None
 
 
 def looks_like_full_name(text: str) -> bool:
@@ -140,7 +116,7 @@ def has_control_character(text: str) -> bool:
 
 
 def starts_like_formula(text: str) -> bool:
-    folded = _fold(text[:1])
+    folded = fold(text[:1])
     return bool(folded) and folded[0] in FORMULA_PREFIXES
 
 

@@ -123,3 +123,36 @@ def test_no_probe_text_reaches_the_file(text):
                                   "Kontakt 3 gange i måneden; SKP ringede."])
 def test_ordinary_texts_pass(text):
     assert not contains_identifier(text), scan(text)
+
+
+#: CPR, phone and e-mail shapes the nickname check refuses (tests/skp/test_nicknames.py has the rest).
+NICKNAME_REFUSALS = [
+    "0101901234", "010190-1234", "x 010190 - 1234", "01.01.90-1234", "610190-1234", "290200-1234",
+    "22 34 56 78", "+45 2234 5678", "0045 22345678", "22-34-56-78", "jens@mail.dk", "ＣＰＲ ０１０１９０-１２３４",
+]
+
+
+def test_the_nickname_check_uses_these_detectors():
+    """One source of truth (issue 18): the nickname check imports its CPR, phone and e-mail
+    detectors from here rather than keeping copies."""
+    from exports import identifiers
+    from reporting.skp import nicknames
+
+    for name in ("looks_like_cpr", "looks_like_phone", "looks_like_email"):
+        assert getattr(nicknames, name) is getattr(identifiers, name)
+
+
+@pytest.mark.parametrize("text", NICKNAME_REFUSALS)
+def test_what_the_nickname_check_refuses_the_scan_finds(text):
+    from exports.identifiers import looks_like_cpr, looks_like_email, looks_like_phone
+
+    assert looks_like_cpr(text) or looks_like_phone(text) or looks_like_email(text), text
+    assert {"cpr", "phone", "email"} & set(kinds(text)), (text, scan(text))
+
+
+def test_birth_dates_with_and_without_the_year():
+    from exports.identifiers import is_birth_date
+
+    assert is_birth_date(29, 2) and is_birth_date(29, 2, 0) and not is_birth_date(29, 2, 1)
+    assert is_birth_date(61, 1, 90) and is_birth_date(91, 12) and not is_birth_date(92, 1)
+    assert not is_birth_date(31, 4) and not is_birth_date(0, 1) and not is_birth_date(1, 13)
