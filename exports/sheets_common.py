@@ -21,6 +21,11 @@ from exports.xlsx import Workbook
 #: The code written where a question was not asked (its part was not due, or a rule hid it).
 NOT_APPLICABLE = -999
 NOT_APPLICABLE_TEXT = f"{NOT_APPLICABLE} = ikke relevant (spørgsmålet blev ikke stillet)"
+#: "Not applicable" in a date column that holds ``YYYY-MM`` texts (the year-month date mode): the
+#: same code as text, so the column holds one type (text) and still tells not asked from blank.
+NOT_APPLICABLE_MONTH = str(NOT_APPLICABLE)
+NOT_APPLICABLE_MONTH_TEXT = (f"'{NOT_APPLICABLE_MONTH}' (som tekst) = ikke relevant (spørgsmålet blev ikke stillet); "
+                             "datokolonnen er tekst (ÅÅÅÅ-MM) hele vejen")
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,13 @@ class AnswerColumns:
             self.columns.append(Column(prefix + variable.name, variable.answer_key, variable, option))
         self.keys = {c.key for c in self.columns}
         self._plan = tuple((c.key, c.option) for c in self.columns)  # the per-row loop reads only these
+        #: Positions of date columns written as ``YYYY-MM`` text: "not applicable" is text there too.
+        self._month_texts = tuple(i for i, c in enumerate(self.columns) if self._month_text(c))
+
+    def _month_text(self, column: Column) -> bool:
+        return (column.option is None and column.variable.type == "date"
+                and self.allow.date_mode == "year_month"
+                and self.allow.decision(column.key).action == "month")
 
     @property
     def names(self) -> list[str]:
@@ -156,6 +168,9 @@ class AnswerColumns:
                 append(value)
             else:
                 append(None if value is None else int(option in value))
+        for i in self._month_texts:
+            if out[i] == NOT_APPLICABLE:
+                out[i] = NOT_APPLICABLE_MONTH
         return out
 
     def codebook(self, sheet: str, *, timing_prefix: str = "") -> list[CodebookRow]:
@@ -166,11 +181,16 @@ class AnswerColumns:
             notes = list(v.notes)
             if v.free_text:
                 notes.append("Fritekst: kun med efter koordinatorens valg og scanning for identifikatorer.")
-            if v.type == "date":
+            month_text = self._month_text(column)
+            if month_text:
+                notes.append("Udleveres som år-måned (ÅÅÅÅ-MM, tekst); ikke relevant står som teksten "
+                             f"'{NOT_APPLICABLE_MONTH}', så kolonnen kun har tekst.")
+            elif v.type == "date":
                 notes.append("Udleveres som år-måned (ÅÅÅÅ-MM) eller måneder siden kontaktstart; se Om udtrækket.")
             rows.append(CodebookRow(
                 sheet=sheet, name=column.name, label=v.label, type=v.type, codes=_codes_text(v.codes),
-                missing=missing, not_applicable=NOT_APPLICABLE_TEXT, rule=v.rule or "Altid når delen er med",
+                missing=missing, not_applicable=NOT_APPLICABLE_MONTH_TEXT if month_text else NOT_APPLICABLE_TEXT,
+                rule=v.rule or "Altid når delen er med",
                 timing=timing_prefix + v.timing_text, scales=", ".join(v.scales), notes=" ".join(notes),
                 code_labels=(((0, "Ikke valgt"), (1, "Valgt")) if column.option is not None
                              else tuple((c.code, c.label) for c in v.codes)),

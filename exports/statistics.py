@@ -9,9 +9,10 @@ the statistics files hold, cell for cell, apart from the conversions below.
 Conversions (the same for .sav, .dta and .csv: one table per sheet, written three ways)
 --------------------------------------------------------------------------------------
 * **Months are numbers** ``yyyymm`` (``2025-03`` → 202503): a column holding ``YYYY-MM`` texts
-  (with -999 or the suppression marker beside them) becomes numeric, so every column has one
-  type. Generalised periods (``2025-H1``, ``2025``) stay text. The month columns of the
-  anonymised export are already months since contact start (integers).
+  (with ``'-999'``, the workbook's text for not applicable in a month column, or the suppression
+  marker beside them) becomes numeric with -999 and -888, so every column has one type.
+  Generalised periods (``2025-H1``, ``2025``) stay text. The month columns of the anonymised
+  export are already months since contact start (integers).
 * **Text columns** hold text only (a number in a text column, such as -999 in a free-text
   column, becomes its digits); an empty cell is an empty string. The suppression marker ``*`` is
   a user-missing value in SPSS.
@@ -44,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exports.sheets_common import NOT_APPLICABLE, CodebookRow
+from exports.sheets_common import NOT_APPLICABLE, NOT_APPLICABLE_MONTH, CodebookRow
 from exports.spool import RowSpool
 
 __all__ = ["FORMATS", "STATA_MISSING", "STATISTICS_SHEETS", "StatisticsFiles", "short_label"]
@@ -269,13 +270,15 @@ def _convert(name: str, raw: list[object], np: Any) -> Column:
         array = np.array([math.nan if v is None else v for v in raw], dtype=np.float64)
         integer = bool(np.all(np.isnan(array) | (array == np.round(array))))
         return Column(name, "numeric", array, integer=integer)
-    if all(_MONTH.match(t) or t == SUPPRESSED_TEXT for t in texts):
+    if all(_MONTH.match(t) or t in (SUPPRESSED_TEXT, NOT_APPLICABLE_MONTH) for t in texts):
         def month(v: object) -> float:
             if v is None:
                 return math.nan
             if isinstance(v, str):
                 found = _MONTH.match(v)
-                return float(int(found.group(1)) * 100 + int(found.group(2))) if found else float(SUPPRESSED_CODE)
+                if found:
+                    return float(int(found.group(1)) * 100 + int(found.group(2)))
+                return float(NOT_APPLICABLE) if v == NOT_APPLICABLE_MONTH else float(SUPPRESSED_CODE)
             return float(v)  # type: ignore[arg-type]
         return Column(name, "numeric", np.array([month(v) for v in raw], dtype=np.float64), months=True)
     return Column(name, "text", ["" if v is None else str(v) for v in raw], integer=False)

@@ -51,6 +51,7 @@ from exports.pseudonyms import Pseudonymizer
 from exports.scales import ScaleSpec
 from exports.sheets_common import (
     NOT_APPLICABLE,
+    NOT_APPLICABLE_MONTH,
     NOT_APPLICABLE_TEXT,
     CodebookRow,
     ReportRecord,
@@ -375,6 +376,9 @@ def _about_rows(options: ExportOptions, counts: Mapping[str, int], versions: Map
     yield ["Ikke relevant", NOT_APPLICABLE_TEXT + ": delen var ikke med den måned, eller en regel skjulte "
                             "spørgsmålet. Tom celle = spørgsmålet blev stillet, men ikke besvaret. De trykte "
                             "koder for manglende svar (fx 77 = Ved ikke) står uændret; se Kodebog."]
+    if skp_allow.date_mode == "year_month":
+        yield ["Ikke relevant", f"I datokolonnerne (ÅÅÅÅ-MM) står ikke relevant som teksten '{NOT_APPLICABLE_MONTH}', "
+                                "så hver datokolonne kun har én type (tekst)."]
     yield ["Udvalg", "Kun indsendte indberetninger og besvarelser. Forløb med mindst én indsendt indberetning "
                      "i perioden; indskrivningssvar kun når indskrivningen ligger i perioden."]
     if plan is not None:

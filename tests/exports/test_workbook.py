@@ -146,11 +146,38 @@ def test_not_applicable_differs_from_blank_and_77(sheets):
     assert intake[1]["q20_2"] == 77
     assert len({NOT_APPLICABLE, None, 77}) == 3
     hidden = [r for r in intake if r["q15"] is not None and r["q15"] != 2]
-    # a follow-up hidden by a rule is not applicable either
-    assert all(r["q15_dato"] == NOT_APPLICABLE for r in hidden)
+    # a follow-up hidden by a rule is not applicable either (text in a YYYY-MM date column)
+    assert all(r["q15_dato"] == str(NOT_APPLICABLE) for r in hidden)
     codebook = _table(sheets["Kodebog"])
     q20 = next(r for r in codebook if r["Variabel"] == "q20_2" and r["Ark"] == "Indberetninger")
     assert "77 = Ved ikke" in q20["Manglende-koder"] and str(NOT_APPLICABLE) in q20["Ikke relevant"]
+
+
+def test_date_columns_hold_one_type_each(sheets):
+    """Issue 18: in the year-month date mode a date column holds YYYY-MM texts, and "not applicable"
+    is the text '-999' there (never the number beside the texts); the codebook says so."""
+    month = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+    for sheet in ("Indberetninger", "Forløb"):
+        rows = _table(sheets[sheet])
+        for column in ("q15_dato", "q16_dato", "q17_dato", "q40"):
+            if column not in rows[0]:
+                continue
+            values = [r[column] for r in rows if r[column] is not None]
+            assert values and all(isinstance(v, str) for v in values), (sheet, column)
+            assert all(v == str(NOT_APPLICABLE) or month.fullmatch(v) for v in values), (sheet, column)
+    assert any(r["q15_dato"] == str(NOT_APPLICABLE) for r in _table(sheets["Indberetninger"]))
+    codebook = _table(sheets["Kodebog"])
+    q15 = next(r for r in codebook if r["Variabel"] == "q15_dato" and r["Ark"] == "Indberetninger")
+    assert f"'{NOT_APPLICABLE}' (som tekst)" in q15["Ikke relevant"]
+    about = " ".join(str(r[1]) for r in sheets["Om udtrækket"])
+    assert f"teksten '{NOT_APPLICABLE}'" in about
+
+
+def test_date_columns_stay_numbers_in_months_since_start():
+    rows = _table(_sheets(_build(date_mode="months_since_start"))["Indberetninger"])
+    values = [r["q15_dato"] for r in rows if r["q15_dato"] is not None]
+    assert values and all(type(v) is int for v in values)
+    assert NOT_APPLICABLE in values
 
 
 def _independent_alpha(item_rows: list[list[int]]) -> float:
