@@ -5,7 +5,7 @@ migrated and seeded by ``bench/seed.py`` (the real questionnaire and skip logic;
 apart). A national coordinator logs in through the real login form with Flask's test client (the
 whole app in this process: request hooks, access policy, session, template, compression), then:
 
-* ``imports_seconds``: importing scipy.stats and statsmodels' OLS once per process;
+* ``imports_seconds``: importing ``scipy.special`` (the t and F distributions of exports/effect.py) once per process;
 * ``cold_seconds``: the first view, which computes every analysis from the database;
 * ``warm_*_ms``: ``--views`` views with the data unchanged (the group filter varies): the answer
   comes from the cache after one fingerprint query (count, max id, max updated_at);
@@ -129,11 +129,10 @@ def bench_size(n: int, views: int) -> None:
             db.session.commit()
 
         started = time.perf_counter()
-        import scipy.stats  # noqa: F401
-        from statsmodels.regression.linear_model import OLS  # noqa: F401
+        import scipy.special  # noqa: F401
 
-        say(f"{tag} imports_seconds {time.perf_counter() - started:.2f}  (scipy.stats, statsmodels OLS; once per "
-            "process)")
+        say(f"{tag} imports_seconds {time.perf_counter() - started:.2f}  (scipy.special, the t and F distributions; "
+            "once per process)")
         client = _client(app)
         _login(client, "bench-national@example.com", secrets["national"])
         say(f"{tag} cold_seconds {_view(client):.2f}  (first view: every analysis computed from {reports} "

@@ -150,7 +150,12 @@ def item_values(spec: ScaleSpec, answers: Mapping[str, object]) -> list[int | No
 
 def score_scale(spec: ScaleSpec, answers: Mapping[str, object]) -> ScaleScore:
     """Score one measurement (see the module docstring for the rule)."""
-    values = [v for v in item_values(spec, answers) if v is not None]
+    return score_values(spec, item_values(spec, answers))
+
+
+def score_values(spec: ScaleSpec, items: Sequence[int | None]) -> ScaleScore:
+    """:func:`score_scale` from the measurement's :func:`item_values` (for callers that have them already)."""
+    values = [v for v in items if v is not None]
     n_items = len(spec.items)
     answered = len(values)
     if not answered:

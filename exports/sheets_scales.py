@@ -9,7 +9,7 @@ from typing import Any
 
 from exports.derived import measurement, month_index
 from exports.pseudonyms import Pseudonymizer
-from exports.scales import ScaleSpec, alpha_label, item_values, score_scale
+from exports.scales import ScaleSpec, alpha_label, item_values, score_values
 from exports.sheets_common import (
     AskedAnswers,
     CodebookRow,
@@ -141,10 +141,10 @@ class ScaleSheet:
         """The sheet's row and the unrounded score; None on a data error (counted)."""
         try:
             values = item_values(spec, answers)
-            score = score_scale(spec, answers)
         except ValueError:
             self.data_errors += 1
             return None
+        score = score_values(spec, values)
         self.alpha.add(spec, which, values)
         mean = None if score.mean is None else round(score.mean, 6)
         value = score.score if not isinstance(score.score, float) else round(score.score, 6)

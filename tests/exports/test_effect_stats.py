@@ -436,3 +436,40 @@ def test_effect_rows_are_the_rounded_results(results) -> None:
     assert len(changes) == len(results.changes)
     for row, result in zip(changes, results.changes, strict=True):
         assert row[5] == result.n and row[8] == rounded(result.change, "mean") and row[13] == rounded(result.p, "p")
+
+
+def test_the_tests_and_the_regression_equal_scipy_and_statsmodels() -> None:
+    """exports/effect.py writes the tests and the OLS on scipy.special (importing scipy.stats and
+    statsmodels cost the export 0.9 s and ~90 MiB); they must give what those libraries give."""
+    np = pytest.importorskip("numpy")
+    stats = pytest.importorskip("scipy.stats")
+    linear_model = pytest.importorskip("statsmodels.regression.linear_model")
+    from exports.effect import _mean_ci, anova, ols, paired_test
+
+    rng = np.random.default_rng(18)
+    for _ in range(200):
+        n = int(rng.integers(3, 200))
+        before = rng.integers(0, 30, n).astype(float)
+        after = before + rng.integers(-5, 6, n)
+        ours, theirs = paired_test(before, after), stats.ttest_rel(after, before)
+        ci = theirs.confidence_interval(0.95)
+        assert ours["t"] == pytest.approx(theirs.statistic, rel=1e-12)
+        assert ours["p"] == pytest.approx(theirs.pvalue, rel=1e-12, abs=1e-300)
+        assert (ours["ci_low"], ours["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-12)
+        values = rng.normal(size=n)
+        half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n)
+        assert _mean_ci(values)[2] == pytest.approx(values.mean() + half, rel=1e-12)
+        groups = [rng.integers(-9, 9, int(rng.integers(5, 40))).astype(float) for _ in range(int(rng.integers(2, 5)))]
+        f, p = anova(groups)
+        reference = stats.f_oneway(*groups)
+        assert (f, p) == pytest.approx((reference.statistic, reference.pvalue), rel=1e-12)
+        m, k = int(rng.integers(12, 200)), int(rng.integers(1, 6))
+        x = np.column_stack([np.ones(m), rng.integers(0, 50, (m, k)).astype(float)])
+        y = rng.normal(size=m)
+        fit, mine = linear_model.OLS(y, x).fit(), ols(x, y)
+        assert mine["params"] == pytest.approx(fit.params, rel=1e-9)
+        assert mine["t"] == pytest.approx(fit.tvalues, rel=1e-9)
+        assert mine["p"] == pytest.approx(fit.pvalues, rel=1e-9)
+        assert mine["ci"] == pytest.approx(fit.conf_int(0.05), rel=1e-9)
+        assert mine["r2"] == pytest.approx(fit.rsquared, rel=1e-9)
+    assert anova([np.full(6, 3.0), np.full(7, 4.0)]) == (None, None)  # no variation within the groups
