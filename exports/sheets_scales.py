@@ -71,13 +71,19 @@ class AlphaTable:
 
     def __init__(self) -> None:
         self.groups: dict[tuple[str, str, str], AlphaAccumulator] = {}
+        self._pairs: dict[tuple[str, str, str], tuple[AlphaAccumulator, AlphaAccumulator]] = {}
 
     def add(self, spec: ScaleSpec, measurement_label: str, values: list[int | None]) -> None:
-        for label in (measurement_label, ALL):
-            key = (spec.key, spec.label, label)
-            if key not in self.groups:
-                self.groups[key] = AlphaAccumulator(len(spec.items))
-            self.groups[key].add(values)
+        pair = self._pairs.get((spec.key, spec.label, measurement_label))
+        if pair is None:  # the measurement's and the "alle" accumulator, created in that order (row order)
+            for label in (measurement_label, ALL):
+                key = (spec.key, spec.label, label)
+                if key not in self.groups:
+                    self.groups[key] = AlphaAccumulator(len(spec.items))
+            pair = (self.groups[(spec.key, spec.label, measurement_label)], self.groups[(spec.key, spec.label, ALL)])
+            self._pairs[(spec.key, spec.label, measurement_label)] = pair
+        for accumulator in pair:
+            accumulator.add(values)
 
     def overall(self, spec: ScaleSpec) -> AlphaAccumulator:
         """The accumulator of ``spec`` over every measurement (row 'alle'; empty when none was seen)."""
@@ -169,10 +175,10 @@ class ScaleSheet:
                 m = measurement(record.period, months)
                 when = month_value(month_index(record.period), months.anchor, self.date_mode)
                 scores: list[float | None] = [None] * len(self.specs)
+                person = self.p.client(record.client_id) if self.named else None
+                course_pseudonym = self.p.course(record.course_id)
                 for i, spec in due:
-                    person = self.p.client(record.client_id) if self.named else None
-                    made = self._row("indberetning", person, self.p.course(record.course_id),
-                                     m.type, when, spec, answers)
+                    made = self._row("indberetning", person, course_pseudonym, m.type, when, spec, answers)
                     if made is not None:
                         row, score = made
                         scores[i] = None if score is None else float(score)
