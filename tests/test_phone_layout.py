@@ -35,6 +35,7 @@ def log_off_reachable(page: Page) -> bool:
     menu = page.get_by_role("button", name="Menu")
     if not menu.is_visible():
         return False
+    expect(page.locator("html")).to_have_attribute("data-dkfds", "ready")  # init.js loads DKFDS after the first paint
     menu.click()
     drawer = page.get_by_role("dialog", name="Menu")
     reachable = drawer.get_by_role("button", name="Log af").is_visible() and \
@@ -68,6 +69,7 @@ def test_the_menu_drawer_opens_with_navigation_user_and_log_off(app: Flask, worl
     page = phone_page(browser)
     log_in(page, live_server, "admin@example.com")
     expect(page.get_by_role("navigation", name="Hovedmenu")).to_be_hidden()  # DKFDS hides it on a phone
+    expect(page.locator("html")).to_have_attribute("data-dkfds", "ready")  # init.js loads DKFDS after the first paint
     page.get_by_role("button", name="Menu").click()
     drawer = page.get_by_role("dialog", name="Menu")
     expect(drawer).to_be_visible()

@@ -33,6 +33,7 @@ def test_the_dashboard_shows_the_on_time_chart(app, live_server: str, page: Page
     page.get_by_label("Adgangskode").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log ind").click()
     menu = page.get_by_role("navigation", name="Hovedmenu")
+    expect(page.locator("html")).to_have_attribute("data-dkfds", "ready")  # init.js loads DKFDS after the first paint
     menu.get_by_role("button", name="Opfølgning").click()  # a DKFDS submenu (dkfds.min.js)
     menu.get_by_role("link", name="Overblik").click()
     expect(page.get_by_role("heading", name="Overblik over indberetninger")).to_be_visible()

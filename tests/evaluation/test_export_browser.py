@@ -29,6 +29,7 @@ def test_a_coordinator_downloads_the_export_in_the_browser(app, live_server: str
     page.get_by_label("Adgangskode").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log ind").click()
     menu = page.get_by_role("navigation", name="Hovedmenu")
+    expect(page.locator("html")).to_have_attribute("data-dkfds", "ready")  # init.js loads DKFDS after the first paint
     menu.get_by_role("button", name="Data og skemaer").click()  # a DKFDS submenu (dkfds.min.js)
     menu.get_by_role("link", name="Udtræk til evaluatorerne").click()
     expect(page.get_by_role("heading", name="Udtræk til evaluatorerne")).to_be_visible()

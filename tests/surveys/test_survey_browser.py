@@ -86,6 +86,7 @@ def test_a_caseworker_answers_and_the_coordinator_sees_the_chart(app, live_serve
 
     log_in(page, live_server, "tovholder@example.com")
     menu = page.get_by_role("navigation", name="Hovedmenu")
+    expect(page.locator("html")).to_have_attribute("data-dkfds", "ready")  # init.js loads DKFDS after the first paint
     menu.get_by_role("button", name="Data og skemaer").click()  # a DKFDS submenu (dkfds.min.js)
     menu.get_by_role("link", name="Spørgeskema om koordinering").click()
     page.get_by_role("link", name="Resultater for Opfølgning 2026").click()

@@ -9,9 +9,17 @@
     if (window.requestAnimationFrame) { window.requestAnimationFrame(function () { window.setTimeout(start, 0); }); }
     else { window.setTimeout(start, 0); }
   }
+  var dkfdsUrl = document.currentScript && document.currentScript.getAttribute("data-dkfds");
   afterPaint(function () {
-    if (window.DKFDS && typeof window.DKFDS.init === "function") { window.DKFDS.init(); }
     announceRevealed();
+    if (!dkfdsUrl) { return; }
+    var script = document.createElement("script");
+    script.src = dkfdsUrl;
+    script.onload = function () {
+      if (window.DKFDS && typeof window.DKFDS.init === "function") { window.DKFDS.init(); }
+      document.documentElement.setAttribute("data-dkfds", "ready");
+    };
+    document.head.appendChild(script);
   });
 
   function announceRevealed() {
