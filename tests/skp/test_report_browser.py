@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -101,3 +102,31 @@ def test_typing_is_saved_automatically_as_a_draft(app, live_server: str, page: P
     page.locator('input[name="q4"][value="1"]').check()
     page.get_by_role("button", name="Gem kladde").click()  # the version from autosave is current: no conflict
     expect(page.get_by_text("Kladden er gemt.")).to_be_visible()
+
+
+LAYOUT_SHIFTS = """() => { window.__shifts = []; new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) { if (!entry.hadRecentInput) window.__shifts.push(entry.value); }
+}).observe({type: 'layout-shift', buffered: true}); }"""
+
+
+def test_an_intake_on_a_phone_shows_progress_per_part_without_moving_the_page(app, live_server: str,  # type: ignore[no-untyped-def]
+                                                                             browser) -> None:
+    """The parts' progress ("0 af 10 besvaret") is filled in after load into a line the page
+    reserves: nothing the worker is looking at jumps (layout shift, as Lighthouse counts it)."""
+    with app.app_context():
+        number = factories.client(factories.user("skp", email="sara@example.com"))
+    context = browser.new_context(locale="da-DK", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, live_server, "sara@example.com")
+    page.add_init_script(f"({LAYOUT_SHIFTS})()")
+    page.goto(f"{live_server}/skp/clients/{number}/reports/2008-08")
+    toc = page.get_by_role("navigation", name="Dele i rapporten")
+    first_part = toc.locator(".toc-progress").first
+    expect(first_part).to_have_text(re.compile(r"^0 af \d+ besvaret$"))
+    asked = first_part.text_content().split()[2]
+    page.locator('input[name="q4"]').first.check()
+    expect(first_part).to_have_text(f"1 af {asked} besvaret")
+    page.wait_for_timeout(300)
+    shifts = page.evaluate("window.__shifts")
+    context.close()
+    assert sum(shifts) < 0.01, shifts

@@ -100,13 +100,9 @@
         return !el.hidden && el.parentElement.closest("[data-key]") === section && el.offsetParent !== null;
       });
       var done = questions.filter(answered).length;
+      // The page reserves the note's line, so filling it in moves nothing (no layout shift).
       var note = link.parentElement.querySelector(".toc-progress");
-      if (!note) {
-        note = document.createElement("span");
-        note.className = "toc-progress form-hint";
-        link.parentElement.appendChild(note);
-      }
-      note.textContent = " – " + done + " af " + questions.length + " besvaret";
+      if (note) { note.textContent = done + " af " + questions.length + " besvaret"; }
     });
   }
   // After the skip logic (listening on the document) has shown or hidden questions.
