@@ -97,7 +97,9 @@
       var section = form.querySelector("section[data-key='" + key + "']");
       if (!section) { return; }
       var questions = Array.prototype.filter.call(section.querySelectorAll("[data-key]"), function (el) {
-        return !el.hidden && el.parentElement.closest("[data-key]") === section && el.offsetParent !== null;
+        // Hidden by the skip logic itself or inside a hidden container: read from attributes, not
+        // from layout (offsetParent would lay out the whole long form again on every keystroke).
+        return el.parentElement.closest("[data-key]") === section && !el.closest("[hidden]");
       });
       var done = questions.filter(answered).length;
       // The page reserves the note's line, so filling it in moves nothing (no layout shift).
