@@ -10,10 +10,8 @@ with a Danish message, and every posted value is back in a form control.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -21,7 +19,7 @@ from sqlalchemy import func, select
 from reporting.core.extensions import db
 from reporting.skp.models import Course, Report
 
-import factories
+import sara_2008
 from hardening import (
     FaultInjector,
     form_state,
@@ -31,23 +29,13 @@ from hardening import (
     report_url,
     snapshot,
 )
-from support import csrf_token, login
+from support import csrf_token
 
-SEPT_2008 = datetime(2008, 9, 10, 10, 0, tzinfo=UTC)
+app, worker = sara_2008.app, sara_2008.worker  # the shared fixtures: 10 September 2008, Sara logged in
+
 HIDDEN = ("csrf_token", "action", "version", "submission_token", "closing")
 
 
-@pytest.fixture
-def app(make_app) -> Flask:  # type: ignore[no-untyped-def]
-    return make_app(FIXED_NOW=SEPT_2008)
-
-
-@pytest.fixture
-def worker(app: Flask, client: FlaskClient) -> str:
-    with app.app_context():
-        number = factories.client(factories.user("skp", email="sara@example.com"), "Hund 7")
-    login(client, "sara@example.com")
-    return number
 
 
 def walk_faults(app: Flask, client: FlaskClient, path: str, data: dict[str, Any]) -> tuple[list[str], Any]:

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -15,28 +14,16 @@ from forms.sample import sample_answers
 from reporting.core.extensions import db
 from reporting.skp.models import Course, Report
 
-import factories
+import sara_2008
 from hardening import form_state
 from hardening import report_url as url
-from support import login
 
-SEPT_2008 = datetime(2008, 9, 10, 10, 0, tzinfo=UTC)
+app, worker = sara_2008.app, sara_2008.worker  # the shared fixtures: 10 September 2008, Sara logged in
+
 DEFINITION = get_definition("skp_monthly")
 INTAKE = ["del1", "del2", "del3", "del4", "del5", "del6"]
 
 
-@pytest.fixture
-def app(make_app) -> Flask:  # type: ignore[no-untyped-def]
-    return make_app(FIXED_NOW=SEPT_2008)
-
-
-@pytest.fixture
-def worker(app: Flask, client: FlaskClient) -> str:
-    with app.app_context():
-        user = factories.user("skp", email="sara@example.com")
-        number = factories.client(user, "Hund 7")
-    login(client, "sara@example.com")
-    return number
 
 
 def submit_intake(client: FlaskClient, number: str, action: str = "submit", **posted: str):  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -19,28 +18,19 @@ from reporting.skp.models import Course, Report
 from reporting.skp.reports import CLOSING_RULE
 
 import factories
+import sara_2008
 from hardening import form_state
 from hardening import report_url as url
+from sara_2008 import SEPT_2008
 from support import csrf_token, login
 
-SEPT_2008 = datetime(2008, 9, 10, 10, 0, tzinfo=UTC)
+app, worker = sara_2008.app, sara_2008.worker  # the shared fixtures: 10 September 2008, Sara logged in
+
 #: A part that only a closing report has: rendered, shown by the answer to the closing question.
 CLOSING_PART = 'data-key="{}" data-show-if="' + str(escape(CLOSING_RULE)).replace("{", "{{").replace("}", "}}") + '"'
 DEFINITION = get_definition("skp_monthly")
 
 
-@pytest.fixture
-def app(make_app) -> Flask:  # type: ignore[no-untyped-def]
-    return make_app(FIXED_NOW=SEPT_2008)
-
-
-@pytest.fixture
-def worker(app: Flask, client: FlaskClient) -> str:
-    with app.app_context():
-        user = factories.user("skp", email="sara@example.com")
-        number = factories.client(user, "Hund 7")
-    login(client, "sara@example.com")
-    return number
 
 
 def post(client: FlaskClient, path: str, answers: dict, action: str, state: dict | None = None):  # type: ignore[no-untyped-def]

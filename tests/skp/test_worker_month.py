@@ -18,25 +18,17 @@ from reporting.skp.models import Course, Report
 from reporting.skp.report_flow import closing_totals
 
 import factories
+import sara_2008
 from hardening import form_state, intake_answers
 from hardening import report_url as url
+from sara_2008 import SEPT_2008
 from support import login
 
-SEPT_2008 = datetime(2008, 9, 10, 10, 0, tzinfo=UTC)
+app, worker = sara_2008.app, sara_2008.worker  # the shared fixtures: 10 September 2008, Sara logged in
+
 DEFINITION = get_definition("skp_monthly")
 
 
-@pytest.fixture
-def app(make_app) -> Flask:  # type: ignore[no-untyped-def]
-    return make_app(FIXED_NOW=SEPT_2008)
-
-
-@pytest.fixture
-def worker(app: Flask, client: FlaskClient) -> str:
-    with app.app_context():
-        number = factories.client(factories.user("skp", email="sara@example.com"), "Hund 7")
-    login(client, "sara@example.com")
-    return number
 
 
 def post(client: FlaskClient, path: str, answers: dict, action: str, **extra: str):  # type: ignore[no-untyped-def]
