@@ -64,4 +64,31 @@ def test_the_stylesheet_offers_woff2_fonts_only(client: FlaskClient) -> None:
     css = client.get(url).get_data(as_text=True)
     fonts = re.findall(r"url\(([^)]*IBMPlexSans[^)]*)\)", css)
     assert fonts and all(".woff2?v=" in font for font in fonts)
-    assert ".woff)" not in css and ".eot" not in css and "font-display:swap" in css
+    assert ".woff)" not in css and ".eot" not in css and "font-display:optional" in css
+
+
+def covers(unicode_range: str, code_point: int) -> bool:
+    for part in unicode_range.split(","):
+        first, _, last = part.strip().removeprefix("U+").partition("-")
+        if int(first, 16) <= code_point <= int(last or first, 16):
+            return True
+    return False
+
+
+def test_danish_text_needs_only_the_small_font_files(client: FlaskClient) -> None:
+    """Each face comes as IBM Plex's Latin-1 subset (17 KiB) and the complete face (57 KiB) for
+    anything else: the complete one must not cover a Danish letter, or a phone would fetch it too."""
+    html = client.get("/login").get_data(as_text=True)
+    url = re.search(r'href="(/assets/dkfds/css/dkfds\.min\.css\?v=[0-9a-f]+)"', html).group(1)
+    css = client.get(url).get_data(as_text=True)
+    faces = re.findall(r"@font-face\{[^}]*\}", css)
+    complete = [f for f in faces if "/complete/" in f]
+    subsets = [f for f in faces if "-Latin1.woff2" in f]
+    assert len(complete) == len(subsets) == 8
+    for face in complete:
+        unicode_range = re.search(r"unicode-range:([^;}]+)", face).group(1)
+        assert not any(covers(unicode_range, ord(c)) for c in "aæøåÆØÅé–€ 0")
+        assert covers(unicode_range, ord("Ł")) and covers(unicode_range, ord("≥"))
+    for face in subsets:
+        unicode_range = re.search(r"unicode-range:([^;}]+)", face).group(1)
+        assert all(covers(unicode_range, ord(c)) for c in "aæøåÆØÅé–€ 0")
