@@ -441,9 +441,10 @@ def test_effect_rows_are_the_rounded_results(results) -> None:
 def test_the_tests_and_the_regression_equal_scipy_and_statsmodels() -> None:
     """exports/effect.py writes the tests and the OLS on scipy.special (importing scipy.stats and
     statsmodels cost the export 0.9 s and ~90 MiB); they must give what those libraries give."""
-    np = pytest.importorskip("numpy")
-    stats = pytest.importorskip("scipy.stats")
-    linear_model = pytest.importorskip("statsmodels.regression.linear_model")
+    import numpy as np
+    from scipy import stats
+    from statsmodels.regression import linear_model
+
     from exports.effect import _mean_ci, anova, ols, paired_test
 
     rng = np.random.default_rng(18)
