@@ -52,8 +52,8 @@ loadtest: install system-deps
 	scripts/with-postgres.sh $(BIN)/python -m loadtest.rush --db postgres
 
 # Lighthouse 12 (npm) with Debian's chromium, mobile, logged in as the demo SKP worker: one line per
-# page and category, plus LCP and first-load / repeat-visit transfer, the median of 3 runs over TLS and HTTP/2
-# (scripts/lighthouse.py, ~4 min).
+# page and category, plus LCP and first-load / repeat-visit transfer, the median of 5 runs over TLS and HTTP/2
+# (scripts/lighthouse.py, ~6 min).
 lighthouse: install system-deps
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,lighthouse]'
 	$(BIN)/python scripts/lighthouse.py
