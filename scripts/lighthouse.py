@@ -56,7 +56,6 @@ MAX_LCP_MS, MAX_FIRST_KIB, MAX_REPEAT_KIB = 1200, 200, 40
 PASSWORD = "demo-adgangskode"
 RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "5"))
 UNVERIFIED = ssl._create_unverified_context()  # the run's own self-signed certificate on 127.0.0.1
-CHROMIUM_TRUST = ""  # the Chromium flag that trusts that certificate (set by start_app)
 
 
 def free_port() -> int:
@@ -123,16 +122,15 @@ def make_certificate(workdir: Path) -> tuple[Path, Path, str]:
     return cert_file, key_file, spki
 
 
-def start_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    """The app on https://127.0.0.1:<port>: the server, its base URL and the Chromium flag that trusts it."""
     env = {**os.environ, "APP_ENV": "development", "INSTANCE_PATH": str(workdir / "instance"),
            "DATABASE_URL": f"sqlite:///{workdir / 'skp.db'}"}
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     for command in (["db", "upgrade"], ["seed-demo", "--clients", "8", "--months", "12"], ["build-assets"]):
         subprocess.run(flask + command, env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
-    global CHROMIUM_TRUST  # noqa: PLW0603 (one certificate per run)
     cert_file, key_file, spki = make_certificate(workdir)
-    CHROMIUM_TRUST = f"--ignore-certificate-errors-spki-list={spki}"
     server = subprocess.Popen([str(BIN / "hypercorn"), "-w", "2", "--certfile", str(cert_file), "--keyfile",
                                str(key_file), "-b", f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -140,7 +138,7 @@ def start_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     for _ in range(100):
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1, context=UNVERIFIED).close()
-            return server, base
+            return server, base, f"--ignore-certificate-errors-spki-list={spki}"
         except OSError:
             time.sleep(0.2)
     server.kill()
@@ -160,12 +158,12 @@ def pages(client: Browserless) -> list[tuple[str, str]]:
             ("intake", intake)]
 
 
-def lighthouse(url: str, cookie: str | None, out: Path) -> dict[str, object]:
+def lighthouse(url: str, cookie: str | None, out: Path, trust: str) -> dict[str, object]:
     command = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
                "--only-categories=" + ",".join(CATEGORIES), "--form-factor=mobile", "--throttling-method=simulate",
                f"--chrome-path={CHROMIUM}",
                "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage "
-               f"{CHROMIUM_TRUST} --disable-background-networking --no-first-run"]
+               f"{trust} --disable-background-networking --no-first-run"]
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     for attempt in range(3):  # Lighthouse 12 in new headless mode sometimes loses the trace (NO_NAVSTART)
@@ -175,13 +173,13 @@ def lighthouse(url: str, cookie: str | None, out: Path) -> dict[str, object]:
     raise SystemExit(f"Lighthouse failed three times on {url}")
 
 
-def repeat_visit_kib(url: str, cookie: str | None) -> float:
+def repeat_visit_kib(url: str, cookie: str | None, trust: str) -> float:
     """Bytes on the wire when the page is opened a second time in the same profile."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                            args=["--no-sandbox", "--disable-gpu", CHROMIUM_TRUST])
+                                            args=["--no-sandbox", "--disable-gpu", trust])
         context = browser.new_context(user_agent=MOBILE_UA, viewport={"width": 412, "height": 823},
                                       extra_http_headers={"Cookie": cookie} if cookie else {})
         page = context.new_page()
@@ -222,17 +220,18 @@ def main() -> int:
     if not LIGHTHOUSE.exists():
         raise SystemExit("Lighthouse is not installed: run make (npm install)")
     workdir = Path(tempfile.mkdtemp(prefix="skp-lighthouse-"))
-    server, base = start_app(workdir)
+    server, base, trust = start_app(workdir)
     misses = []
     try:
         client = Browserless(base)
         for name, path in pages(client):
             cookie = None if path == "/login" else client.cookie_header()
             slug = re.sub(r"\W+", "-", name)
-            reports = [lighthouse(base + path, cookie, workdir / f"{slug}-{run}.json") for run in range(RUNS)]
+            reports = [lighthouse(base + path, cookie, workdir / f"{slug}-{run}.json", trust)
+                       for run in range(RUNS)]
             if any(r.get("finalDisplayedUrl", "").endswith("/login") for r in reports) and path != "/login":
                 raise SystemExit(f"{name}: Lighthouse was sent to the login page (cookie refused)")
-            misses += report_page(name, reports, repeat_visit_kib(base + path, cookie))
+            misses += report_page(name, reports, repeat_visit_kib(base + path, cookie, trust))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
